@@ -27,9 +27,9 @@ struct cga_params {
 	uint8_t modifier[CGA_MODIFIER_LEN];
 	uint8_t prefix[CGA_PREFIX_LEN];
 	uint8_t collisions;
-	const uint8_t *pubkey;  /* DER SubjectPublicKeyInfo */
+	const uint8_t *pubkey; /* DER SubjectPublicKeyInfo */
 	size_t pubkey_len;
-	const uint8_t *ext;     /* RFC 4581 extension fields, may be NULL */
+	const uint8_t *ext; /* RFC 4581 extension fields, may be NULL */
 	size_t ext_len;
 };
 

@@ -51,12 +51,10 @@ int mn_sig_verify(EVP_PKEY *pub, const struct in6_addr *coa, const struct in6_ad
 /* 64 random bits from the crypto library's CSPRNG. */
 int mn_phkt_generate(uint8_t phkt[MN_PHKT_LEN]);
 /* RSAES-PKCS1-v1_5. *out_len: in capacity, out length (= modulus bytes). */
-int mn_phkt_encrypt(EVP_PKEY *pub, const uint8_t phkt[MN_PHKT_LEN], uint8_t *out,
-		    size_t *out_len);
+int mn_phkt_encrypt(EVP_PKEY *pub, const uint8_t phkt[MN_PHKT_LEN], uint8_t *out, size_t *out_len);
 /* Every failure (bad padding, wrong length, wrong key) returns
  * MN_ERR_DECRYPT on one path: OpenSSL 3.0 has no implicit rejection. */
-int mn_phkt_decrypt(EVP_PKEY *key, const uint8_t *in, size_t in_len,
-		    uint8_t phkt[MN_PHKT_LEN]);
+int mn_phkt_decrypt(EVP_PKEY *key, const uint8_t *in, size_t in_len, uint8_t phkt[MN_PHKT_LEN]);
 
 enum mn_kbm_kind {
 	MN_KBM_EARLY,    /* SHA1(PHKT || 8 zero bytes): no care-of test */

@@ -39,16 +39,16 @@ enum mh_type {
 enum mh_opt {
 	MH_OPT_PAD1 = 0,
 	MH_OPT_PADN = 1,
-	MH_OPT_BRA = 2,        /* Binding Refresh Advice, 2n */
-	MH_OPT_ALTCOA = 3,     /* Alternate Care-of Address, 8n+6 */
-	MH_OPT_NONCE = 4,      /* Nonce Indices, 2n */
-	MH_OPT_BAD = 5,        /* Binding Authorization Data, 8n+2, last */
-	MH_OPT_CGA_REQ = 11,   /* CGA Parameters Request, length 0 */
+	MH_OPT_BRA = 2,      /* Binding Refresh Advice, 2n */
+	MH_OPT_ALTCOA = 3,   /* Alternate Care-of Address, 8n+6 */
+	MH_OPT_NONCE = 4,    /* Nonce Indices, 2n */
+	MH_OPT_BAD = 5,      /* Binding Authorization Data, 8n+2, last */
+	MH_OPT_CGA_REQ = 11, /* CGA Parameters Request, length 0 */
 	MH_OPT_CGA_PARAMS = 12,
 	MH_OPT_SIGNATURE = 13,
-	MH_OPT_PHKT = 14,      /* Permanent Home Keygen Token (encrypted) */
-	MH_OPT_COTI = 15,      /* Care-of Test Init, length 0 */
-	MH_OPT_COT = 16,       /* Care-of Test, length 8 */
+	MH_OPT_PHKT = 14, /* Permanent Home Keygen Token (encrypted) */
+	MH_OPT_COTI = 15, /* Care-of Test Init, length 0 */
+	MH_OPT_COT = 16,  /* Care-of Test, length 8 */
 };
 
 /* BU flags (16-bit word at offset 8) */
@@ -88,14 +88,14 @@ enum mh_ba_status {
 /* One option as it appeared on the wire (padding included). */
 struct mh_opt_ref {
 	uint8_t type;
-	uint8_t len;      /* data length; 0 for Pad1 */
-	uint16_t off;     /* offset of the option's type byte from the MH start */
+	uint8_t len;  /* data length; 0 for Pad1 */
+	uint16_t off; /* offset of the option's type byte from the MH start */
 };
 
 struct mh_msg {
-	uint8_t type;          /* enum mh_type */
-	uint16_t len;          /* total MH length: 8 * (Header Len + 1) */
-	uint16_t checksum;     /* as received, host order */
+	uint8_t type;      /* enum mh_type */
+	uint16_t len;      /* total MH length: 8 * (Header Len + 1) */
+	uint16_t checksum; /* as received, host order */
 
 	/* Message data; which member is valid depends on type. */
 	union {
@@ -131,22 +131,23 @@ struct mh_msg {
 	/* Bit (1u << type) set for each non-padding option type seen. */
 	uint32_t present;
 
-	uint16_t bra_interval;       /* MH_OPT_BRA, 4-second units */
-	struct in6_addr alt_coa;     /* MH_OPT_ALTCOA */
-	uint16_t home_nonce_index;   /* MH_OPT_NONCE */
+	uint16_t bra_interval;     /* MH_OPT_BRA, 4-second units */
+	struct in6_addr alt_coa;   /* MH_OPT_ALTCOA */
+	uint16_t home_nonce_index; /* MH_OPT_NONCE */
 	uint16_t careof_nonce_index;
-	const uint8_t *bad_auth;     /* MH_OPT_BAD: 12 bytes into the input */
-	uint16_t bad_auth_off;       /* offset of the authenticator in the MH */
+	const uint8_t *bad_auth; /* MH_OPT_BAD: 12 bytes into the input */
+	uint16_t bad_auth_off;   /* offset of the authenticator in the MH */
 
 	/* CGA Parameters, reassembled from consecutive type-12 options. */
 	uint8_t cga_params[MH_MAX_LEN];
 	uint16_t cga_params_len;
-	uint16_t cga_params_end;     /* offset just past the last CGA Parameters option */
-	bool cga_sig_adjacent;       /* the last CGA Parameters option is directly followed by a Signature */
+	uint16_t cga_params_end; /* offset just past the last CGA Parameters option */
+	bool cga_sig_adjacent; /* the last CGA Parameters option is directly followed by a Signature
+				*/
 
-	const uint8_t *sig;          /* MH_OPT_SIGNATURE */
+	const uint8_t *sig; /* MH_OPT_SIGNATURE */
 	uint8_t sig_len;
-	const uint8_t *phkt;         /* MH_OPT_PHKT, encrypted */
+	const uint8_t *phkt; /* MH_OPT_PHKT, encrypted */
 	uint8_t phkt_len;
 	uint8_t cot_token[MH_TOKEN_LEN]; /* MH_OPT_COT */
 };
@@ -170,8 +171,8 @@ int mh_decode(const uint8_t *buf, size_t len, struct mh_msg *out);
 
 /* Internet checksum of the IPv6 pseudo-header (src, dst, length, NH 135)
  * and the MH, with the checksum field taken as zero. */
-uint16_t mh_checksum(const struct in6_addr *src, const struct in6_addr *dst,
-		     const uint8_t *mh, size_t len);
+uint16_t mh_checksum(const struct in6_addr *src, const struct in6_addr *dst, const uint8_t *mh,
+		     size_t len);
 /* Write the checksum into mh[4..5]. */
 void mh_set_checksum(const struct in6_addr *src, const struct in6_addr *dst, uint8_t *mh,
 		     size_t len);
@@ -193,11 +194,11 @@ struct mh_builder {
 	uint8_t *buf;
 	size_t cap;
 	size_t len;
-	int err;              /* first error; later calls do nothing */
-	uint16_t cga_end;     /* offset just past the last CGA Parameters option, 0 if none */
-	uint16_t sig_off;     /* offset of the Signature data, 0 if none */
-	uint16_t bad_off;     /* offset of the BAD authenticator, 0 if none */
-	uint16_t phkt_off;    /* offset of the PHKT data, 0 if none */
+	int err;           /* first error; later calls do nothing */
+	uint16_t cga_end;  /* offset just past the last CGA Parameters option, 0 if none */
+	uint16_t sig_off;  /* offset of the Signature data, 0 if none */
+	uint16_t bad_off;  /* offset of the BAD authenticator, 0 if none */
+	uint16_t phkt_off; /* offset of the PHKT data, 0 if none */
 };
 
 /* Start a message: writes the 6-byte fixed part (Payload Proto 59,

@@ -36,7 +36,6 @@ int ks_save_key(const char *dir, EVP_PKEY *key);
  * belongs to another key or another Sec. */
 int ks_load_cga(const char *dir, const uint8_t *spki, size_t spki_len, unsigned int sec,
 		struct ks_cga *out);
-int ks_save_cga(const char *dir, const uint8_t *spki, size_t spki_len,
-		const struct ks_cga *cga);
+int ks_save_cga(const char *dir, const uint8_t *spki, size_t spki_len, const struct ks_cga *cga);
 
 #endif
