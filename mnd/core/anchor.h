@@ -27,7 +27,7 @@ enum anchor_role {
 struct anchor {
 	bool used;
 	unsigned int slot;
-	struct in6_addr dar;       /* the DAR's global address (PIO with R) */
+	struct in6_addr dar; /* the DAR's global address (PIO with R) */
 	struct in6_addr prefix;
 	uint8_t plen;
 	bool is_dar;               /* the RA had the Home Agent flag */
@@ -37,7 +37,7 @@ struct anchor {
 	uint64_t first_seen, last_seen; /* monotonic ms */
 	uint32_t ra_valid, ra_preferred;
 
-	bool have_addr;            /* our CGA under the prefix is assigned */
+	bool have_addr; /* our CGA under the prefix is assigned */
 	struct in6_addr addr;
 	uint8_t collisions;
 	uint8_t cga_params[ANCHOR_CGA_PARAMS_MAX];
@@ -63,6 +63,8 @@ struct anchor *anchor_reclaim(struct anchor_table *t);
 void anchor_free(struct anchor *a);
 const char *anchor_role_name(enum anchor_role r);
 
-#define anchor_foreach(t, p) for (p = (t)->a; p < (t)->a + ANCHOR_MAX; p++) if (p->used)
+#define anchor_foreach(t, p)                                                                       \
+	for (p = (t)->a; p < (t)->a + ANCHOR_MAX; p++)                                             \
+		if (p->used)
 
 #endif

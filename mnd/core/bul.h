@@ -25,16 +25,16 @@
 #define BUL_TOKEN_FALLBACK 3              /* unanswered token BUs before a CGA BU, (j)2 */
 #define BUL_DEREG_TRIES 4                 /* de-registration BUs before giving up */
 #define BUL_REFRESH_PERCENT 95
-#define BUL_MAX_UPDATE_RATE 3             /* BUs per second per entry (RFC 6275 MAX_UPDATE_RATE) */
-#define BUL_PHKT_MAX_SEQ 0x7fff           /* token BUs' sequence span under one PHKT, §3.3 */
+#define BUL_MAX_UPDATE_RATE 3   /* BUs per second per entry (RFC 6275 MAX_UPDATE_RATE) */
+#define BUL_PHKT_MAX_SEQ 0x7fff /* token BUs' sequence span under one PHKT, §3.3 */
 
 enum bul_state {
-	BUL_IDLE,        /* nothing sent yet */
-	BUL_REGISTERING, /* BU sent, waiting for the BA */
-	BUL_BOUND,       /* binding acknowledged, refresh scheduled */
+	BUL_IDLE,          /* nothing sent yet */
+	BUL_REGISTERING,   /* BU sent, waiting for the BA */
+	BUL_BOUND,         /* binding acknowledged, refresh scheduled */
 	BUL_DEREGISTERING, /* lifetime-0 BU sent */
-	BUL_DONE,        /* de-registered, or gave up: the caller removes the entry */
-	BUL_FAILED,      /* fatal status: the caller removes the entry and the address */
+	BUL_DONE,          /* de-registered, or gave up: the caller removes the entry */
+	BUL_FAILED,        /* fatal status: the caller removes the entry and the address */
 };
 
 enum bul_auth {
@@ -51,7 +51,8 @@ struct bul_ops {
 	 * error (the entry then retries at its next timeout). */
 	int (*send_bu)(void *user, struct bul_entry *e, enum bul_auth auth, uint16_t seq,
 		       uint32_t lifetime, uint8_t kbm[MN_KBM_LEN]);
-	/* The binding is acknowledged (first time, or after a CoA change). */
+	/* The binding is acknowledged: first time, after a CoA change, and at
+	 * each acknowledged refresh (the granted lifetime may have changed). */
 	void (*bound)(void *user, struct bul_entry *e);
 	/* The binding ended: de-registration acknowledged or given up. */
 	void (*unbound)(void *user, struct bul_entry *e);
@@ -65,40 +66,38 @@ struct bul_ops {
 struct bul_entry {
 	struct in6_addr dar;
 	struct in6_addr hoa;
-	struct in6_addr coa;          /* equals hoa when returning home */
+	struct in6_addr coa; /* equals hoa when returning home */
 	enum bul_state state;
 
-	uint16_t seq;                 /* last sequence number sent */
+	uint16_t seq; /* last sequence number sent */
 	bool sent_any;
-	enum bul_auth last_auth;      /* method of the last BU sent */
-	uint32_t last_lifetime;       /* lifetime of the last BU sent, seconds */
-	uint8_t kbm[MN_KBM_LEN];      /* Kbm of the last token BU sent */
+	enum bul_auth last_auth; /* method of the last BU sent */
+	uint32_t last_lifetime;  /* lifetime of the last BU sent, seconds */
+	uint8_t kbm[MN_KBM_LEN]; /* Kbm of the last token BU sent */
 
 	bool have_phkt;
 	uint8_t phkt[MN_PHKT_LEN];
 
-	uint32_t lifetime_req;        /* seconds asked for in registrations */
-	uint32_t lifetime_granted;    /* seconds, from the last accepted BA */
-	uint32_t refresh_advice;      /* seconds, Binding Refresh Advice, 0 = none */
+	uint32_t lifetime_req;     /* seconds asked for in registrations */
+	uint32_t lifetime_granted; /* seconds, from the last accepted BA */
+	uint32_t refresh_advice;   /* seconds, Binding Refresh Advice, 0 = none */
 
-	uint64_t sent_at;             /* time of the last BU sent */
-	uint64_t first_sent_at;       /* time of the first BU of this exchange */
-	uint64_t acked_at;            /* time of the last accepted BA */
-	uint64_t retx_at;             /* next retransmission, BUL_NEVER if none */
-	uint64_t refresh_at;          /* next refresh, BUL_NEVER if none */
-	uint64_t expires_at;          /* binding expiry, BUL_NEVER if not bound */
-	uint32_t timeout_ms;          /* current retransmission timeout */
-	unsigned int tries;           /* BUs sent in this exchange */
+	uint64_t sent_at;              /* time of the last BU sent */
+	uint64_t first_sent_at;        /* time of the first BU of this exchange */
+	uint64_t acked_at;             /* time of the last accepted BA */
+	uint64_t retx_at;              /* next retransmission, BUL_NEVER if none */
+	uint64_t refresh_at;           /* next refresh, BUL_NEVER if none */
+	uint64_t expires_at;           /* binding expiry, BUL_NEVER if not bound */
+	uint32_t timeout_ms;           /* current retransmission timeout */
+	unsigned int tries;            /* BUs sent in this exchange */
 	unsigned int token_unanswered; /* token BUs in a row without a valid BA */
-	bool ever_bound;              /* selects 1.5 s vs 1 s initial timeout */
-	unsigned int last_status;     /* status of the last BA accepted for processing */
+	bool ever_bound;               /* selects 1.5 s vs 1 s initial timeout */
+	unsigned int last_status;      /* status of the last BA accepted for processing */
 
 	/* Bookkeeping of bul.c (not part of the caller's view). */
-	uint16_t phkt_seq;            /* seq of the CGA BU whose BA carried the PHKT */
-	bool ba_wanted;               /* BU `seq` went out and its BA is still wanted */
-	bool send_deferred;           /* retx_at is a send held back by the rate limit */
-	bool bound_valid;             /* bound() reported a binding to bound_coa */
-	struct in6_addr bound_coa;
+	uint16_t phkt_seq;  /* seq of the CGA BU whose BA carried the PHKT */
+	bool ba_wanted;     /* BU `seq` went out and its BA is still wanted */
+	bool send_deferred; /* retx_at is a send held back by the rate limit */
 	uint64_t recent_sends[BUL_MAX_UPDATE_RATE]; /* newest first; BUL_NEVER = none */
 
 	/* Statistics for logs and D-Bus. */
@@ -126,9 +125,9 @@ void bul_deregister(const struct bul_ctx *c, struct bul_entry *e, const struct i
 
 /* Result of offering a BA to an entry. */
 enum bul_ba_result {
-	BUL_BA_ACCEPTED,  /* processed: status acted on */
-	BUL_BA_IGNORED,   /* wrong sequence number / not expected (not an attack signal) */
-	BUL_BA_DROPPED,   /* failed authentication or token decryption: counted */
+	BUL_BA_ACCEPTED, /* processed: status acted on */
+	BUL_BA_IGNORED,  /* wrong sequence number / not expected (not an attack signal) */
+	BUL_BA_DROPPED,  /* failed authentication or token decryption: counted */
 };
 
 /* A BA addressed to e->hoa arrived (the caller has checked framing:

@@ -1,0 +1,974 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The mobile node (DESIGN §2): attach, form a CGA per DAR, on a move
+ * deprecate the old addresses and clean the old link, keep only what
+ * live flows need, register those with their DARs in parallel, bring up
+ * their tunnels, and come home again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <linux/if_addr.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/anchor.h"
+#include "core/bul.h"
+#include "core/keep.h"
+#include "log.h"
+#include "mn.h"
+#include "proto/cga.h"
+#include "proto/crypto.h"
+#include "proto/err.h"
+#include "proto/mh.h"
+#include "proto/msg.h"
+#include "sys/keystore.h"
+#include "sys/ndisc.h"
+#include "sys/knl.h"
+#include "sys/sig.h"
+#include "sys/sockdiag.h"
+#include "sys/tunnel.h"
+
+#define MN_VALID_SLACK 60 /* seconds a kept address outlives its binding */
+
+struct mn_handover {
+	unsigned int seq;
+	bool active;
+	uint64_t t0;      /* carrier up (or the RA, if no carrier event) */
+	uint64_t t_addr;  /* new address assigned (optimistic: usable) */
+	uint64_t t_bound; /* last BA of the handover */
+	unsigned int pending, kept, released;
+	struct in6_addr from, to;
+};
+
+struct mn {
+	struct mnd_config *cfg;
+	EVP_PKEY *key;
+	uint8_t *spki;
+	size_t spki_len;
+	struct ks_cga cga;
+	const struct tnl_backend *backend;
+
+	char ifname[16];
+	int ifindex;
+	uint32_t mtu;
+	int carrier;
+	int saved_autoconf;
+	bool autoconf_changed;
+	uint64_t carrier_up_at;
+
+	struct anchor_table anchors;
+	struct anchor *current;
+	struct mn_handover ho;
+	bool ho_pending[ANCHOR_MAX];
+
+	guint timer;
+	uint64_t timer_at;
+	char *status_path;
+	bool stopping;
+};
+
+static struct mn mn;
+
+static uint64_t mn_now(void)
+{
+	return (uint64_t)(g_get_monotonic_time() / 1000);
+}
+
+static bool addr_eq(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+static struct anchor *mn_anchor_of(struct bul_entry *e)
+{
+	return (struct anchor *)((char *)e - offsetof(struct anchor, bul));
+}
+
+static void mn_reschedule(void);
+static void mn_write_status(void);
+
+/* ------------------------------------------------------------------ */
+/* Binding Update List operations */
+
+static int mn_send_bu(void *user, struct bul_entry *e, enum bul_auth auth, uint16_t seq,
+		      uint32_t lifetime, uint8_t kbm[MN_KBM_LEN])
+{
+	struct anchor *a = mn_anchor_of(e);
+	struct msg_bu bu = {.seq = seq, .hoa = e->hoa, .coa = e->coa, .dar = e->dar};
+	uint8_t buf[MH_MAX_LEN];
+	size_t len;
+	int err, rc;
+
+	bu.lifetime = lifetime ? msg_lifetime_units(lifetime) : 0;
+	if (lifetime && !bu.lifetime)
+		bu.lifetime = 1;
+	if (auth == BUL_AUTH_CGA)
+		err = msg_build_bu_cga(buf, sizeof(buf), &len, &bu, a->cga_params,
+				       a->cga_params_len, mn.key);
+	else
+		err = msg_build_bu_token(buf, sizeof(buf), &len, &bu, e->phkt, NULL, 0, kbm);
+	if (err) {
+		log_err("bu-build-failed dar=%s hoa=%s error=%s", log_addr(&e->dar),
+			log_addr(&e->hoa), mn_err_name(err));
+		return err;
+	}
+	/* At home the BU goes natively from the HoA (CoA == HoA). */
+	if (addr_eq(&e->coa, &e->hoa))
+		rc = sig_send_native(mn.ifindex, &e->hoa, &e->dar, buf, len);
+	else
+		rc = sig_send_tunnelled(&e->coa, &e->dar, &e->hoa, &e->dar, buf, len);
+	log_info("bu-sent dar=%s hoa=%s coa=%s seq=%u auth=%s lifetime=%u%s%s", log_addr(&e->dar),
+		 log_addr(&e->hoa), log_addr(&e->coa), seq, auth == BUL_AUTH_CGA ? "cga" : "token",
+		 lifetime, rc < 0 ? " error=" : "", rc < 0 ? g_strerror(-rc) : "");
+	return rc < 0 ? MN_ERR_IO : MN_OK;
+}
+
+static void mn_handover_check_done(void)
+{
+	struct mn_handover *h = &mn.ho;
+
+	if (!h->active || h->pending)
+		return;
+	h->active = false;
+	log_info("handover-complete seq=%u from=%s to=%s kept=%u released=%u addr_ms=%llu "
+		 "bound_ms=%llu",
+		 h->seq, log_addr(&h->from), log_addr(&h->to), h->kept, h->released,
+		 (unsigned long long)(h->t_addr - h->t0),
+		 (unsigned long long)((h->t_bound ? h->t_bound : h->t_addr) - h->t0));
+}
+
+static void mn_handover_settle(struct anchor *a)
+{
+	if (mn.ho_pending[a->slot]) {
+		mn.ho_pending[a->slot] = false;
+		if (mn.ho.pending)
+			mn.ho.pending--;
+		mn.ho.t_bound = mn_now();
+		mn_handover_check_done();
+	}
+}
+
+static void mn_tunnel_down(struct anchor *a)
+{
+	struct tnl_binding b = {0};
+	int rc;
+
+	if (!a->tunnel_up)
+		return;
+	b.hoa = a->addr;
+	b.coa = a->tunnel_coa;
+	b.dar = a->dar;
+	b.ifindex = mn.ifindex;
+	b.mtu = mn.mtu;
+	b.slot = a->slot;
+	rc = mn.backend->unbind(&b);
+	a->tunnel_up = false;
+	log_info("tunnel-down hoa=%s dar=%s dev=%s%s%s", log_addr(&a->addr), log_addr(&a->dar),
+		 a->tunnel_dev, rc < 0 ? " error=" : "", rc < 0 ? g_strerror(-rc) : "");
+}
+
+static void mn_bul_bound(void *user, struct bul_entry *e)
+{
+	struct anchor *a = mn_anchor_of(e);
+	struct tnl_binding b = {0};
+	int rc = 0;
+
+	log_info("binding-up dar=%s hoa=%s coa=%s lifetime=%u refresh=%u", log_addr(&e->dar),
+		 log_addr(&e->hoa), log_addr(&e->coa), e->lifetime_granted, e->refresh_advice);
+	b.hoa = a->addr;
+	b.coa = e->coa;
+	b.dar = a->dar;
+	b.ifindex = mn.ifindex;
+	b.mtu = mn.mtu;
+	b.slot = a->slot;
+	if (!a->tunnel_up) {
+		rc = mn.backend->bind(&b);
+		if (rc == 0) {
+			a->tunnel_up = true;
+			a->tunnel_coa = e->coa;
+			g_strlcpy(a->tunnel_dev, b.dev, sizeof(a->tunnel_dev));
+		}
+		log_info("tunnel-up hoa=%s dar=%s coa=%s dev=%s backend=%s%s%s", log_addr(&a->addr),
+			 log_addr(&a->dar), log_addr(&e->coa), b.dev, mn.backend->name,
+			 rc < 0 ? " error=" : "", rc < 0 ? g_strerror(-rc) : "");
+	} else if (!addr_eq(&a->tunnel_coa, &e->coa)) {
+		b.coa = a->tunnel_coa;
+		rc = mn.backend->rebind(&b, &e->coa);
+		a->tunnel_coa = e->coa;
+		log_info("tunnel-moved hoa=%s dar=%s coa=%s%s%s", log_addr(&a->addr),
+			 log_addr(&a->dar), log_addr(&e->coa), rc < 0 ? " error=" : "",
+			 rc < 0 ? g_strerror(-rc) : "");
+	}
+	/* Profile (h): valid for as long as bound, never preferred. */
+	knl_addr_add(mn.ifindex, &a->addr, a->plen, IFA_F_NODAD | IFA_F_NOPREFIXROUTE,
+		     MAX(e->lifetime_granted + MN_VALID_SLACK, mn.cfg->address_valid), 0);
+	mn_handover_settle(a);
+}
+
+static void mn_release_address(struct anchor *a)
+{
+	if (a->have_addr) {
+		knl_addr_del(mn.ifindex, &a->addr, a->plen);
+		log_info("addr-released addr=%s dar=%s", log_addr(&a->addr), log_addr(&a->dar));
+	}
+	a->have_addr = false;
+	a->role = ANCHOR_RELEASED;
+}
+
+static void mn_bul_unbound(void *user, struct bul_entry *e)
+{
+	struct anchor *a = mn_anchor_of(e);
+
+	log_info("binding-deleted dar=%s hoa=%s", log_addr(&e->dar), log_addr(&e->hoa));
+	mn_tunnel_down(a);
+	a->bul_active = false;
+	if (a->role == ANCHOR_HOME_AGAIN)
+		a->role = ANCHOR_CURRENT;
+	mn_handover_settle(a);
+}
+
+static void mn_bul_failed(void *user, struct bul_entry *e, unsigned int status)
+{
+	struct anchor *a = mn_anchor_of(e);
+
+	log_warn("binding-failed dar=%s hoa=%s status=%u", log_addr(&e->dar), log_addr(&e->hoa),
+		 status);
+	mn_tunnel_down(a);
+	a->bul_active = false;
+	if (a != mn.current)
+		mn_release_address(a);
+	else if (a->role == ANCHOR_HOME_AGAIN)
+		a->role = ANCHOR_CURRENT;
+	mn_handover_settle(a);
+}
+
+static void mn_bul_expired(void *user, struct bul_entry *e)
+{
+	log_warn("binding-expired dar=%s hoa=%s (still retrying)", log_addr(&e->dar),
+		 log_addr(&e->hoa));
+}
+
+static const struct bul_ops mn_bul_ops = {
+	.send_bu = mn_send_bu,
+	.bound = mn_bul_bound,
+	.unbound = mn_bul_unbound,
+	.failed = mn_bul_failed,
+	.expired = mn_bul_expired,
+};
+
+static struct bul_ctx mn_bulc(void)
+{
+	return (struct bul_ctx){.ops = &mn_bul_ops, .user = &mn, .key = mn.key};
+}
+
+/* ------------------------------------------------------------------ */
+/* Timers: one GLib source for the earliest BUL deadline. */
+
+static gboolean mn_timer_cb(gpointer data)
+{
+	struct bul_ctx c = mn_bulc();
+	uint64_t now = mn_now();
+	struct anchor *a;
+
+	mn.timer = 0;
+	anchor_foreach(&mn.anchors, a)
+	{
+		if (a->bul_active && bul_next(&a->bul) <= now)
+			bul_timeout(&c, &a->bul, now);
+	}
+	mn_reschedule();
+	mn_write_status();
+	return G_SOURCE_REMOVE;
+}
+
+static void mn_reschedule(void)
+{
+	uint64_t next = BUL_NEVER, now = mn_now();
+	struct anchor *a;
+
+	anchor_foreach(&mn.anchors, a)
+	{
+		if (a->bul_active)
+			next = MIN(next, bul_next(&a->bul));
+	}
+	if (mn.timer && next == mn.timer_at)
+		return;
+	if (mn.timer)
+		g_source_remove(mn.timer);
+	mn.timer = 0;
+	if (next == BUL_NEVER)
+		return;
+	mn.timer_at = next;
+	mn.timer =
+		g_timeout_add(next > now ? (guint)MIN(next - now, 3600000u) : 0, mn_timer_cb, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Addresses */
+
+static int mn_form_cga(struct anchor *a)
+{
+	struct cga_params p = {0};
+	int err;
+
+	memcpy(p.modifier, mn.cga.modifier, CGA_MODIFIER_LEN);
+	memcpy(p.prefix, a->prefix.s6_addr, CGA_PREFIX_LEN);
+	p.collisions = a->collisions;
+	p.pubkey = mn.spki;
+	p.pubkey_len = mn.spki_len;
+	err = cga_params_encode(&p, a->cga_params, sizeof(a->cga_params), &a->cga_params_len);
+	if (!err)
+		err = cga_address(&p, mn.cga.sec, &a->addr);
+	return err;
+}
+
+static void mn_add_current_address(struct anchor *a)
+{
+	int err, rc;
+
+	if (!a->have_addr) {
+		err = mn_form_cga(a);
+		if (err) {
+			log_err("cga-failed prefix=%s error=%s", log_addr(&a->prefix),
+				mn_err_name(err));
+			return;
+		}
+	}
+	/* Optimistic DAD (RFC 4429): usable at once while DAD runs. The
+	 * on-link route comes from the RA, not from the address. */
+	rc = knl_addr_add(mn.ifindex, &a->addr, a->plen,
+			  (a->have_addr ? 0 : IFA_F_OPTIMISTIC) | IFA_F_NOPREFIXROUTE, a->ra_valid,
+			  MIN(a->ra_preferred, a->ra_valid));
+	if (rc < 0) {
+		log_err("addr-add-failed addr=%s error=%s", log_addr(&a->addr), g_strerror(-rc));
+		return;
+	}
+	if (!a->have_addr)
+		log_info("addr-added addr=%s dar=%s prefix=%s/%u collisions=%u", log_addr(&a->addr),
+			 log_addr(&a->dar), log_addr(&a->prefix), a->plen, a->collisions);
+	a->have_addr = true;
+}
+
+static void mn_deprecate(struct anchor *a)
+{
+	uint32_t valid = mn.cfg->address_valid;
+
+	if (a->bul_active && a->bul.lifetime_granted)
+		valid = MAX(valid, a->bul.lifetime_granted + MN_VALID_SLACK);
+	knl_addr_add(mn.ifindex, &a->addr, a->plen, IFA_F_NODAD | IFA_F_NOPREFIXROUTE, valid, 0);
+	log_info("addr-deprecated addr=%s dar=%s", log_addr(&a->addr), log_addr(&a->dar));
+}
+
+/* ------------------------------------------------------------------ */
+/* The keep decision over sock_diag */
+
+struct mn_tally {
+	struct keep_tally t[ANCHOR_MAX];
+	struct anchor *by_slot[ANCHOR_MAX];
+};
+
+static void mn_tally_sock(void *user, const struct sd_sock *s)
+{
+	struct mn_tally *mt = user;
+	struct anchor *a = anchor_find_addr(&mn.anchors, &s->src);
+	struct keep_sock ks = {s->proto, s->state, s->sport, s->dport};
+	enum keep_reason why;
+	enum keep_mode m;
+
+	if (!a)
+		return;
+	m = keep_socket_mode(&ks, &why);
+	keep_tally_add(&mt->t[a->slot], &ks);
+	log_debug("flow addr=%s proto=%s sport=%u dport=%u mode=%s why=%s", log_addr(&s->src),
+		  s->proto == IPPROTO_TCP ? "tcp" : "udp", s->sport, s->dport,
+		  m == KEEP_MODE_CONTINUITY ? "continuity" : "bypass", keep_reason_name(why));
+}
+
+/* ------------------------------------------------------------------ */
+/* Movement */
+
+static void mn_keep(struct anchor *a, struct anchor *cur, uint64_t now)
+{
+	struct bul_ctx c = mn_bulc();
+
+	a->role = ANCHOR_KEPT;
+	if (!a->bul_active) {
+		bul_entry_init(&a->bul, &a->dar, &a->addr, &cur->addr, mn.cfg->binding_lifetime,
+			       (uint16_t)g_random_int());
+		a->bul_active = true;
+	}
+	mn.ho_pending[a->slot] = true;
+	mn.ho.pending++;
+	mn.ho.kept++;
+	bul_register(&c, &a->bul, &cur->addr, now);
+}
+
+static void mn_release(struct anchor *a, struct anchor *cur, uint64_t now)
+{
+	struct bul_ctx c = mn_bulc();
+
+	mn_tunnel_down(a);
+	if (a->bul_active)
+		bul_deregister(&c, &a->bul, &cur->addr, now);
+	mn_release_address(a);
+	mn.ho.released++;
+}
+
+static void mn_attach(struct anchor *cur, uint64_t now)
+{
+	struct anchor *old = mn.current, *a;
+	struct bul_ctx c = mn_bulc();
+	struct in6_addr addrs[ANCHOR_MAX];
+	struct mn_tally *mt;
+	unsigned int n = 0;
+
+	unsigned int seq = mn.ho.seq;
+
+	mn.current = cur;
+	memset(&mn.ho, 0, sizeof(mn.ho));
+	memset(mn.ho_pending, 0, sizeof(mn.ho_pending));
+	mn.ho.seq = seq + 1;
+	mn.ho.active = old != NULL;
+	mn.ho.t0 = mn.carrier_up_at && mn.carrier_up_at <= now ? mn.carrier_up_at : now;
+	mn.carrier_up_at = 0;
+	if (old)
+		mn.ho.from = old->dar;
+	mn.ho.to = cur->dar;
+	log_info("attach if=%s dar=%s prefix=%s/%u router=%s%s", mn.ifname, log_addr(&cur->dar),
+		 log_addr(&cur->prefix), cur->plen, log_addr(&cur->router_ll),
+		 cur->is_dar ? "" : " (not a DAR: its addresses cannot be kept)");
+
+	/* Returning home: the address is native again, the binding goes. */
+	if (cur->have_addr && (cur->role == ANCHOR_KEPT || cur->bul_active)) {
+		mn_tunnel_down(cur);
+		mn_add_current_address(cur);
+		if (cur->bul_active) {
+			cur->role = ANCHOR_HOME_AGAIN;
+			mn.ho_pending[cur->slot] = true;
+			mn.ho.pending++;
+			bul_deregister(&c, &cur->bul, &cur->addr, now);
+		} else {
+			cur->role = ANCHOR_CURRENT;
+		}
+		log_info("home-again addr=%s dar=%s", log_addr(&cur->addr), log_addr(&cur->dar));
+	} else {
+		cur->role = ANCHOR_CURRENT;
+		mn_add_current_address(cur);
+	}
+	mn.ho.t_addr = mn_now();
+
+	/* Clean the old link: deprecated addresses, no stale routes. */
+	anchor_foreach(&mn.anchors, a)
+	{
+		if (a == cur || !a->have_addr)
+			continue;
+		mn_deprecate(a);
+		knl_route_del_prefix(mn.ifindex, &a->prefix, a->plen);
+		addrs[n++] = a->addr;
+	}
+	knl_route_del_defaults_except(mn.ifindex, &cur->router_ll);
+
+	/* Decide, then register every kept address at once. */
+	mt = g_new0(struct mn_tally, 1);
+	if (n && sd_dump(addrs, n, mn_tally_sock, mt) < 0)
+		log_warn("sock-diag-failed: keeping every old address this time");
+	anchor_foreach(&mn.anchors, a)
+	{
+		struct keep_tally *t = &mt->t[a->slot];
+
+		if (a == cur || !a->have_addr)
+			continue;
+		if (a->is_dar && keep_decide(t)) {
+			log_info("keep addr=%s dar=%s flows=%u", log_addr(&a->addr),
+				 log_addr(&a->dar), t->continuity);
+			mn_keep(a, cur, now);
+		} else {
+			log_info("release addr=%s dar=%s flows=%u bypass=%u%s", log_addr(&a->addr),
+				 log_addr(&a->dar), t->continuity, t->bypass,
+				 a->is_dar ? "" : " not-a-dar");
+			mn_release(a, cur, now);
+		}
+	}
+	g_free(mt);
+	if (mn.ho.active)
+		log_info("handover-started seq=%u from=%s to=%s kept=%u released=%u", mn.ho.seq,
+			 log_addr(&mn.ho.from), log_addr(&mn.ho.to), mn.ho.kept, mn.ho.released);
+	mn_handover_check_done();
+	mn_reschedule();
+}
+
+static void mn_on_ra(void *user, const struct ndisc_ra *ra)
+{
+	const struct ndisc_prefix *pio = NULL;
+	uint64_t now = mn_now();
+	struct anchor *a, *it;
+
+	if (ra->ifindex != mn.ifindex || mn.stopping)
+		return;
+	/* A DAR names itself in a PIO with the R flag (profile (i)); a
+	 * plain router's autonomous /64 still gives us an address. */
+	for (unsigned int i = 0; i < ra->n_prefixes; i++) {
+		const struct ndisc_prefix *p = &ra->prefixes[i];
+
+		if (p->plen != 64 || !p->autonomous || !p->valid)
+			continue;
+		if (!pio || (p->router_addr && !pio->router_addr))
+			pio = p;
+	}
+	if (!pio) {
+		log_debug("ra-ignored router=%s: no autonomous /64 prefix", log_addr(&ra->src));
+		return;
+	}
+	a = NULL;
+	anchor_foreach(&mn.anchors, it)
+	{
+		if (addr_eq(&it->prefix, &pio->prefix) && it->plen == pio->plen) {
+			a = it;
+			break;
+		}
+	}
+	if (!a) {
+		a = anchor_new(&mn.anchors);
+		if (!a)
+			a = anchor_reclaim(&mn.anchors);
+		if (!a) {
+			log_err("anchor-table-full prefix=%s", log_addr(&pio->prefix));
+			return;
+		}
+		a->prefix = pio->prefix;
+		a->plen = pio->plen;
+		a->first_seen = now;
+		a->ifindex = ra->ifindex;
+		a->role = ANCHOR_RELEASED;
+		a->is_dar = ra->home_agent && pio->router_addr;
+		a->dar = pio->router_addr ? pio->addr : pio->prefix;
+		log_info("dar-seen dar=%s prefix=%s/%u home_agent=%d router_addr=%d",
+			 log_addr(&a->dar), log_addr(&a->prefix), a->plen, ra->home_agent,
+			 pio->router_addr);
+	}
+	a->last_seen = now;
+	a->router_ll = ra->src;
+	a->ra_valid = pio->valid;
+	a->ra_preferred = pio->preferred;
+	if (a != mn.current)
+		mn_attach(a, now);
+	else if (a->role == ANCHOR_CURRENT || a->role == ANCHOR_HOME_AGAIN)
+		mn_add_current_address(a); /* refresh lifetimes */
+	mn_write_status();
+}
+
+/* ------------------------------------------------------------------ */
+/* Kernel events */
+
+static void mn_on_link(void *user, int ifindex, const char *name, bool carrier)
+{
+	if (ifindex != mn.ifindex || mn.stopping)
+		return;
+	if (carrier == (mn.carrier == 1))
+		return;
+	mn.carrier = carrier;
+	log_info("link if=%s carrier=%s", name ? name : mn.ifname, carrier ? "up" : "down");
+	if (carrier) {
+		/* The kernel sends no RS after a carrier flap: ask at once. */
+		mn.carrier_up_at = mn_now();
+		int rc = ndisc_send_rs(mn.ifindex);
+
+		log_info("rs-sent if=%s%s%s", mn.ifname, rc < 0 ? " error=" : "",
+			 rc < 0 ? g_strerror(-rc) : "");
+	}
+}
+
+static void mn_on_addr(void *user, int ifindex, const struct in6_addr *addr, uint8_t plen,
+		       uint32_t flags)
+{
+	struct anchor *a;
+	int err;
+
+	if (ifindex != mn.ifindex || mn.stopping)
+		return;
+	a = anchor_find_addr(&mn.anchors, addr);
+	if (!a || !(flags & IFA_F_DADFAILED))
+		return;
+	/* RFC 3972 step 8: collision count + 1, at most 2. */
+	log_warn("dad-failed addr=%s collisions=%u", log_addr(addr), a->collisions);
+	knl_addr_del(mn.ifindex, addr, plen);
+	a->have_addr = false;
+	if (a->collisions >= CGA_MAX_COLLISIONS) {
+		log_err("cga-gave-up prefix=%s: three collisions", log_addr(&a->prefix));
+		a->role = ANCHOR_RELEASED;
+		return;
+	}
+	a->collisions++;
+	err = mn_form_cga(a);
+	if (!err && a == mn.current)
+		mn_add_current_address(a);
+	mn_write_status();
+}
+
+static void mn_on_addr_del(void *user, int ifindex, const struct in6_addr *addr, uint8_t plen)
+{
+	struct anchor *a;
+
+	if (ifindex != mn.ifindex || mn.stopping)
+		return;
+	a = anchor_find_addr(&mn.anchors, addr);
+	if (a && a->have_addr)
+		log_warn("addr-removed-externally addr=%s dar=%s", log_addr(addr),
+			 log_addr(&a->dar));
+}
+
+static const struct knl_events mn_rtnl_events = {
+	.link = mn_on_link,
+	.addr = mn_on_addr,
+	.addr_del = mn_on_addr_del,
+};
+
+/* ------------------------------------------------------------------ */
+/* Signalling received */
+
+/* Profile (c) and (j)4: from the DAR, through the tunnel to the CoA in
+ * use; natively only at home (CoA == HoA) or when a kernel backend has
+ * already decapsulated it (the HoA is then reachable only through the
+ * tunnel's rule). */
+static bool mn_framing_ok(const struct anchor *a, const struct sig_rx *rx)
+{
+	if (!addr_eq(&rx->src, &a->dar))
+		return false;
+	if (rx->tunnelled)
+		return addr_eq(&rx->osrc, &a->dar) && addr_eq(&rx->odst, &a->bul.coa);
+	return addr_eq(&a->bul.coa, &a->bul.hoa) || strcmp(mn.backend->name, "tun") != 0;
+}
+
+static void mn_on_mh(void *user, const struct sig_rx *rx)
+{
+	static struct mh_msg m;
+	struct bul_ctx c = mn_bulc();
+	enum bul_ba_result r;
+	struct anchor *a;
+	int err;
+
+	a = anchor_find_addr(&mn.anchors, &rx->dst);
+	if (!a || !a->bul_active) {
+		log_debug("mh-ignored src=%s dst=%s: no binding", log_addr(&rx->src),
+			  log_addr(&rx->dst));
+		return;
+	}
+	if (!mn_framing_ok(a, rx)) {
+		log_warn("ba-dropped reason=framing src=%s dst=%s outer=%s->%s hoa=%s",
+			 log_addr(&rx->src), log_addr(&rx->dst),
+			 rx->tunnelled ? log_addr(&rx->osrc) : "-",
+			 rx->tunnelled ? log_addr(&rx->odst) : "-", log_addr(&a->addr));
+		a->bul.n_dropped++;
+		return;
+	}
+	err = mh_decode(rx->mh, rx->len, &m);
+	if (err) {
+		log_warn("mh-dropped src=%s reason=%s", log_addr(&rx->src), mn_err_name(err));
+		return;
+	}
+	if (m.type == MH_BRR) {
+		log_info("brr-received dar=%s hoa=%s", log_addr(&a->dar), log_addr(&a->addr));
+		bul_on_brr(&c, &a->bul, mn_now());
+	} else if (m.type == MH_BA) {
+		r = bul_on_ba(&c, &a->bul, &m, rx->mh, rx->len, mn_now());
+		log_info("ba-received dar=%s hoa=%s seq=%u status=%u lifetime=%u result=%s",
+			 log_addr(&a->dar), log_addr(&a->addr), m.u.ba.seq, m.u.ba.status,
+			 m.u.ba.lifetime * 4,
+			 r == BUL_BA_ACCEPTED  ? "accepted"
+			 : r == BUL_BA_IGNORED ? "ignored"
+					       : "dropped");
+		if (a->bul_active && (a->bul.state == BUL_DONE || a->bul.state == BUL_FAILED))
+			a->bul_active = false;
+	} else {
+		log_debug("mh-ignored type=%u src=%s", m.type, log_addr(&rx->src));
+	}
+	mn_reschedule();
+	mn_write_status();
+}
+
+/* ------------------------------------------------------------------ */
+/* State for people and tests: a small text file rewritten atomically. */
+
+static void mn_write_status(void)
+{
+	GString *s;
+	struct anchor *a;
+	uint64_t now = mn_now();
+	GError *e = NULL;
+
+	if (!mn.status_path)
+		return;
+	s = g_string_new(NULL);
+	g_string_append_printf(s, "interface %s carrier=%d backend=%s\n", mn.ifname, mn.carrier,
+			       mn.backend->name);
+	anchor_foreach(&mn.anchors, a)
+	{
+		g_string_append_printf(s, "anchor dar=%s prefix=%s/%u addr=%s role=%s",
+				       log_addr(&a->dar), log_addr(&a->prefix), a->plen,
+				       a->have_addr ? log_addr(&a->addr) : "-",
+				       anchor_role_name(a->role));
+		if (a->bul_active) {
+			const struct bul_entry *b = &a->bul;
+
+			g_string_append_printf(
+				s, " binding=%s coa=%s seq=%u lifetime=%u remaining=%lld",
+				bul_state_name(b->state), log_addr(&b->coa), b->seq,
+				b->lifetime_granted,
+				b->expires_at == BUL_NEVER
+					? 0LL
+					: (long long)((int64_t)(b->expires_at - now) / 1000));
+		} else {
+			g_string_append(s, " binding=none");
+		}
+		g_string_append_printf(s, " tunnel=%s\n", a->tunnel_up ? a->tunnel_dev : "-");
+	}
+	g_string_append_printf(s, "handover seq=%u active=%d kept=%u released=%u\n", mn.ho.seq,
+			       mn.ho.active, mn.ho.kept, mn.ho.released);
+	if (!g_file_set_contents(mn.status_path, s->str, (gssize)s->len, &e)) {
+		log_warn("status-write-failed path=%s error=%s", mn.status_path, e->message);
+		g_error_free(e);
+	}
+	g_string_free(s, TRUE);
+}
+
+void mn_dump(void)
+{
+	struct anchor *a;
+
+	log_info("dump if=%s ifindex=%d carrier=%d backend=%s current=%s", mn.ifname, mn.ifindex,
+		 mn.carrier, mn.backend->name, mn.current ? log_addr(&mn.current->dar) : "-");
+	anchor_foreach(&mn.anchors, a)
+	{
+		log_info("dump anchor dar=%s prefix=%s/%u addr=%s role=%s binding=%s seq=%u "
+			 "sent=%u acked=%u dropped=%u tunnel=%s",
+			 log_addr(&a->dar), log_addr(&a->prefix), a->plen,
+			 a->have_addr ? log_addr(&a->addr) : "-", anchor_role_name(a->role),
+			 a->bul_active ? bul_state_name(a->bul.state) : "none", a->bul.seq,
+			 a->bul.n_sent, a->bul.n_acked, a->bul.n_dropped,
+			 a->tunnel_up ? a->tunnel_dev : "-");
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Start and stop */
+
+static int mn_load_key(void)
+{
+	struct cga_search s = {0};
+	const char *dir = mn.cfg->state_dir;
+	uint64_t hashes = 0;
+	int err;
+
+	err = ks_load_key(dir, &mn.key);
+	if (err == MN_ERR_NOTFOUND) {
+		log_info("key-generate bits=%u dir=%s", mn.cfg->key_bits, dir);
+		err = mn_key_generate(mn.cfg->key_bits, &mn.key);
+		if (!err)
+			err = ks_save_key(dir, mn.key);
+	}
+	if (err) {
+		log_err("key-failed dir=%s error=%s (%s)", dir, mn_err_name(err), mn_strerror(err));
+		return -1;
+	}
+	err = mn_key_spki(mn.key, &mn.spki, &mn.spki_len);
+	if (err)
+		return -1;
+	err = ks_load_cga(dir, mn.spki, mn.spki_len, mn.cfg->cga_sec, &mn.cga);
+	if (err == MN_ERR_NOTFOUND) {
+		s.pubkey = mn.spki;
+		s.pubkey_len = mn.spki_len;
+		s.sec = mn.cfg->cga_sec;
+		if (mn_phkt_generate(s.start) || mn_phkt_generate(s.start + 8))
+			return -1;
+		log_info("cga-modifier-search sec=%u", s.sec);
+		err = cga_search_modifier(&s, mn.cga.modifier, &hashes);
+		mn.cga.sec = s.sec;
+		if (!err)
+			err = ks_save_cga(dir, mn.spki, mn.spki_len, &mn.cga);
+		if (!err)
+			log_info("cga-modifier-found sec=%u hashes=%llu", s.sec,
+				 (unsigned long long)hashes);
+	}
+	if (err) {
+		log_err("cga-modifier-failed error=%s", mn_err_name(err));
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t mn_link_mtu(const char *ifname)
+{
+	char path[64], *txt = NULL;
+	uint32_t mtu = 1500;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
+	if (g_file_get_contents(path, &txt, NULL, NULL)) {
+		mtu = (uint32_t)strtoul(txt, NULL, 10);
+		g_free(txt);
+	}
+	return mtu >= 1280 ? mtu : 1500;
+}
+
+struct mn_foreign {
+	struct in6_addr a[32];
+	uint8_t plen[32];
+	unsigned int n;
+};
+
+static void mn_collect_slaac(void *user, const struct in6_addr *a, uint8_t plen, uint32_t flags,
+			     uint32_t valid)
+{
+	struct mn_foreign *f = user;
+
+	/* Global addresses the kernel made by SLAAC (finite lifetime, not
+	 * permanent) would keep competing with our CGAs in source selection
+	 * once we move; the admin's static ones are left alone. */
+	if (IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MULTICAST(a) || (flags & IFA_F_PERMANENT) ||
+	    valid == KNL_LIFETIME_FOREVER || anchor_find_addr(&mn.anchors, a) || f->n == 32)
+		return;
+	f->a[f->n] = *a;
+	f->plen[f->n++] = plen;
+}
+
+static void mn_flush_slaac(void)
+{
+	struct mn_foreign f = {.n = 0};
+
+	knl_addr_foreach(mn.ifindex, mn_collect_slaac, &f);
+	for (unsigned int i = 0; i < f.n; i++) {
+		knl_addr_del(mn.ifindex, &f.a[i], f.plen[i]);
+		log_info("slaac-address-removed addr=%s", log_addr(&f.a[i]));
+	}
+}
+
+int mn_start(struct mnd_config *cfg)
+{
+	char why[160] = "";
+	int rc;
+
+	mn.cfg = cfg;
+	mn.carrier = -1;
+	if (!cfg->interfaces[0]) {
+		log_err("no managed interface: set interfaces= in mnd.conf or use -i");
+		return -1;
+	}
+	if (cfg->interfaces[1])
+		log_warn("several interfaces configured: this version manages only %s",
+			 cfg->interfaces[0]);
+	g_strlcpy(mn.ifname, cfg->interfaces[0], sizeof(mn.ifname));
+
+	mn.backend = tnl_select(cfg->backend, why, sizeof(why));
+	if (!mn.backend) {
+		log_err("backend-unavailable backend=%s reason=%s", cfg->backend, why);
+		return -1;
+	}
+	log_info("backend name=%s reason=%s", mn.backend->name, why[0] ? why : "configured");
+
+	if (g_mkdir_with_parents(cfg->run_dir, 0755) < 0) {
+		log_err("run-dir-failed path=%s error=%s", cfg->run_dir, g_strerror(errno));
+		return -1;
+	}
+	mn.status_path = g_build_filename(cfg->run_dir, "status", NULL);
+	if (mn_load_key() < 0)
+		return -1;
+
+	rc = knl_init(&mn_rtnl_events, &mn);
+	if (rc < 0) {
+		log_err("rtnetlink-failed error=%s", g_strerror(-rc));
+		return -1;
+	}
+	mn.ifindex = knl_ifindex(mn.ifname);
+	if (mn.ifindex <= 0) {
+		log_err("no-such-interface if=%s", mn.ifname);
+		return -1;
+	}
+	mn.mtu = mn_link_mtu(mn.ifname);
+	rc = knl_flush_own();
+	if (rc > 0)
+		log_info("flushed-leftovers count=%d", rc);
+	if ((rc = ndisc_init(mn_on_ra, &mn)) < 0 || (rc = sig_init(mn_on_mh, &mn)) < 0) {
+		log_err("socket-failed error=%s", g_strerror(-rc));
+		return -1;
+	}
+	rc = mn.backend->init();
+	if (rc < 0) {
+		log_err("backend-init-failed backend=%s error=%s", mn.backend->name,
+			g_strerror(-rc));
+		return -1;
+	}
+
+	/* Profile (j)6: mnd forms the addresses on this interface; RAs still
+	 * give routes. Restored on a clean stop. */
+	if (knl_sysctl_get(mn.ifname, "autoconf", &mn.saved_autoconf) == 0 &&
+	    mn.saved_autoconf != 0) {
+		if (knl_sysctl_set(mn.ifname, "autoconf", 0) == 0)
+			mn.autoconf_changed = true;
+	}
+	mn_flush_slaac();
+	log_info("managing if=%s ifindex=%d mtu=%u autoconf=off(was %d) sec=%u", mn.ifname,
+		 mn.ifindex, mn.mtu, mn.saved_autoconf, mn.cga.sec);
+
+	mn.carrier = knl_carrier(mn.ifindex);
+	if (mn.carrier == 1)
+		ndisc_send_rs(mn.ifindex);
+	mn_write_status();
+	return 0;
+}
+
+void mn_reload(struct mnd_config *cfg)
+{
+	struct anchor *a;
+
+	log_set_level((enum log_level)cfg->log_level);
+	mn.cfg->binding_lifetime = cfg->binding_lifetime;
+	mn.cfg->address_valid = cfg->address_valid;
+	anchor_foreach(&mn.anchors, a) a->bul.lifetime_req = cfg->binding_lifetime;
+	log_info("reloaded binding_lifetime=%u address_valid=%u log_level=%d",
+		 cfg->binding_lifetime, cfg->address_valid, cfg->log_level);
+}
+
+void mn_stop(void)
+{
+	struct bul_ctx c = mn_bulc();
+	struct anchor *a;
+	uint64_t now = mn_now();
+
+	mn.stopping = true;
+	if (mn.timer)
+		g_source_remove(mn.timer);
+	mn.timer = 0;
+	anchor_foreach(&mn.anchors, a)
+	{
+		/* Best effort: tell each DAR now rather than let it time out. */
+		if (a->bul_active && a->role == ANCHOR_KEPT && mn.current && mn.current->have_addr)
+			bul_deregister(&c, &a->bul, &mn.current->addr, now);
+		mn_tunnel_down(a);
+		if (a->have_addr) {
+			knl_addr_del(mn.ifindex, &a->addr, a->plen);
+			log_info("addr-removed addr=%s", log_addr(&a->addr));
+			a->have_addr = false;
+		}
+	}
+	if (mn.backend)
+		mn.backend->fini();
+	if (knl_flush_own() > 0)
+		log_info("flushed-own-routes-and-rules");
+	if (mn.autoconf_changed)
+		knl_sysctl_set(mn.ifname, "autoconf", mn.saved_autoconf);
+	sig_fini();
+	ndisc_fini();
+	knl_fini();
+	if (mn.status_path)
+		g_unlink(mn.status_path);
+	g_free(mn.status_path);
+	mn.status_path = NULL;
+	free(mn.spki);
+	mn_key_free(mn.key);
+	log_info("stopped");
+}

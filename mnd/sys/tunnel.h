@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Data-plane backends (DESIGN §4): one interface, chosen at start.
+ * A binding gives a kept address (HoA) a path through its DAR from the
+ * current CoA: uplink "from HoA" -> a table whose default route enters
+ * the tunnel; downlink: packets DAR -> CoA carrying an inner packet for
+ * the HoA are decapsulated and delivered locally.
+ */
+#ifndef MN_SYS_TUNNEL_H
+#define MN_SYS_TUNNEL_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TNL_NAME_PREFIX "mnt"   /* links mnd creates: mnt0, mnt1... */
+#define TNL_TABLE_BASE 4200     /* routing table of binding i: base + i */
+#define TNL_RULE_PRIO_BASE 1100 /* "from HoA" rules: after the local rule */
+#define TNL_OUTER_OVERHEAD 40
+
+struct tnl_binding {
+	struct in6_addr hoa, coa, dar;
+	int ifindex;       /* the managed interface the CoA is on */
+	uint32_t mtu;      /* its MTU */
+	unsigned int slot; /* small integer chosen by the caller: table and priority */
+	char dev[16];      /* set by the backend: the device carrying the tunnel */
+};
+
+struct tnl_backend {
+	const char *name;
+	/* 0 if usable on this kernel; else -errno and a reason in why. */
+	int (*probe)(char *why, size_t len);
+	int (*init)(void);
+	void (*fini)(void);
+	int (*bind)(struct tnl_binding *b);
+	/* The CoA changed (a move while bound). */
+	int (*rebind)(struct tnl_binding *b, const struct in6_addr *coa);
+	int (*unbind)(struct tnl_binding *b);
+};
+
+extern const struct tnl_backend tnl_tun;
+
+/* "auto", "tun", "seg6", "ip6tnl": the backend, or NULL with a reason. */
+const struct tnl_backend *tnl_select(const char *name, char *why, size_t len);
+
+#endif
