@@ -584,21 +584,15 @@ static void mn_on_link(void *user, int ifindex, const char *name, bool carrier)
 	}
 }
 
-static void mn_on_addr(void *user, int ifindex, const struct in6_addr *addr, uint8_t plen,
-		       uint32_t flags)
+/* RFC 3972 step 8: collision count + 1 (at most 2), and form it again. */
+static void mn_dad_failed(struct anchor *a, const struct in6_addr *addr, uint8_t plen)
 {
-	struct anchor *a;
 	int err;
 
-	if (ifindex != mn.ifindex || mn.stopping)
-		return;
-	a = anchor_find_addr(&mn.anchors, addr);
-	if (!a || !(flags & IFA_F_DADFAILED))
-		return;
-	/* RFC 3972 step 8: collision count + 1, at most 2. */
 	log_warn("dad-failed addr=%s collisions=%u", log_addr(addr), a->collisions);
 	knl_addr_del(mn.ifindex, addr, plen);
 	a->have_addr = false;
+	a->kflags = 0;
 	if (a->collisions >= CGA_MAX_COLLISIONS) {
 		log_err("cga-gave-up prefix=%s: three collisions", log_addr(&a->prefix));
 		a->role = ANCHOR_RELEASED;
@@ -611,6 +605,21 @@ static void mn_on_addr(void *user, int ifindex, const struct in6_addr *addr, uin
 	mn_write_status();
 }
 
+static void mn_on_addr(void *user, int ifindex, const struct in6_addr *addr, uint8_t plen,
+		       uint32_t flags)
+{
+	struct anchor *a;
+
+	if (ifindex != mn.ifindex || mn.stopping)
+		return;
+	a = anchor_find_addr(&mn.anchors, addr);
+	if (!a)
+		return;
+	a->kflags = flags;
+	if (flags & IFA_F_DADFAILED)
+		mn_dad_failed(a, addr, plen);
+}
+
 static void mn_on_addr_del(void *user, int ifindex, const struct in6_addr *addr, uint8_t plen)
 {
 	struct anchor *a;
@@ -618,9 +627,16 @@ static void mn_on_addr_del(void *user, int ifindex, const struct in6_addr *addr,
 	if (ifindex != mn.ifindex || mn.stopping)
 		return;
 	a = anchor_find_addr(&mn.anchors, addr);
-	if (a && a->have_addr)
-		log_warn("addr-removed-externally addr=%s dar=%s", log_addr(addr),
-			 log_addr(&a->dar));
+	if (!a || !a->have_addr)
+		return;
+	/* The kernel deletes an address with lifetimes whose DAD failed
+	 * without reporting DADFAILED first: an address of ours that goes
+	 * away while still tentative or optimistic collided. */
+	if (a->kflags & (IFA_F_TENTATIVE | IFA_F_OPTIMISTIC)) {
+		mn_dad_failed(a, addr, plen);
+		return;
+	}
+	log_warn("addr-removed-externally addr=%s dar=%s", log_addr(addr), log_addr(&a->dar));
 }
 
 static const struct knl_events mn_rtnl_events = {

@@ -214,6 +214,18 @@ n3=$(tshark -r "$TB_RUN/home.pcap" -Y "mip6.mhtype == 5 && ipv6.dst == $DAR3_ADD
 check "no BU went to DAR3 ($n3)" [ "$n3" = 0 ]
 check "TCP flow alive back at DAR1: 1 MB both ways" xfer 1000000
 
+# ---------------------------------------------------------------- SIGHUP, SIGUSR1, --check
+sed -i 's/^binding_lifetime=.*/binding_lifetime=900/' "$TB_RUN/mnd.conf"
+kill -HUP "$MND_PID"
+check "SIGHUP reloads the configuration" tb_wait_log "$TB_RUN/mnd.log" "reloaded binding_lifetime=900"
+kill -USR1 "$MND_PID"
+check "SIGUSR1 dumps every anchor to the log" tb_wait_log "$TB_RUN/mnd.log" \
+	"dump anchor dar=$DAR2_ADDR .*role=previous-kept binding=bound"
+chk=$(tb exec mn "$MND" --check)
+echo "$chk" | sed 's/^/   /'
+check "mnd --check reports the tun backend available" grep -q "backend tun *available" <<<"$chk"
+check "mnd --check reports sock_diag destroy events" grep -q "sock_diag destroy events yes" <<<"$chk"
+
 # ---------------------------------------------------------------- SIGTERM (item 6)
 echo close >"$TB_RUN/tcp.ctl"
 mnd_stop
