@@ -5,7 +5,7 @@
  *
  *   mn-dar --address ADDR --prefix PREFIX/64 [--prefix ...]
  *          [--backend tun|seg6|ip6tnl] [--lifetime-cap SECONDS] [--brr-before SECONDS]
- *          [--state FILE] [--log FILE] [--tun-name NAME]
+ *          [--state FILE] [--log FILE] [--tun-name NAME] [--delay MS]
  *
  * Signalling: BUs arrive tunnelled (outer CoA -> ADDR, NH 41; inner HoA -> ADDR,
  * NH 135) on a raw protocol-41 socket, or un-tunnelled (HoA -> ADDR) on a raw
@@ -16,6 +16,11 @@
  * "tun" routes HoA/128 into the TUN and the relay encapsulates to the CoA;
  * backend "seg6" installs HoA/128 encap seg6 mode encap.red segs CoA and sets
  * the seg6 tunnel source to ADDR. Every route carries protocol DAR_RTPROT.
+ *
+ * --delay MS (backend tun only) stands in for netem, which the test kernels
+ * lack: every packet received on the raw sockets is handled MS/2 ms late and
+ * every packet sent leaves MS/2 ms late, so the round trip through this DAR
+ * grows by MS (section "delay" below).
  *
  * Exit: 0 clean stop (SIGTERM/SIGINT), 1 runtime/setup error, 2 bad usage,
  * 3 backend unavailable on this kernel.
@@ -56,6 +61,9 @@
 #define EXIT_NOBACKEND 3
 #define TUN_MTU 1460
 #define PKT_MAX 65536
+#define DELAY_MAX_MS 10000
+#define DELAY_MAX_PKTS 4096
+#define DELAY_MAX_BYTES (4u << 20)
 
 enum backend { BE_TUN, BE_SEG6, BE_IP6TNL };
 static const char *const backend_names[] = {"tun", "seg6", "ip6tnl"};
@@ -97,12 +105,22 @@ struct dar {
 
 	uint64_t cnt[C__COUNT];
 	guint timer;
+
+	/* --delay: one FIFO of struct delayed for both directions, one timer on its head */
+	uint32_t delay_ms;
+	int64_t delay_half_us;
+	GQueue delay_q;
+	size_t delay_bytes;
+	guint delay_timer;
+	bool delay_flushing;
+	uint64_t drop_delay;
+
 	GMainLoop *loop;
 	int exit_code;
 	uint8_t pkt[PKT_MAX];
 };
 
-static struct dar D = {.raw41 = -1, .raw135 = -1, .tun_fd = -1};
+static struct dar D = {.raw41 = -1, .raw135 = -1, .tun_fd = -1, .delay_q = G_QUEUE_INIT};
 
 /* ------------------------------------------------------------------ utils */
 
@@ -176,6 +194,8 @@ static GString *dump(void)
 	for (int c = 0; c < C__COUNT; c++)
 		g_string_append_printf(s, " %s=%llu", counter_names[c],
 				       (unsigned long long)D.cnt[c]);
+	if (D.delay_ms)
+		g_string_append_printf(s, " drop_delay=%llu", (unsigned long long)D.drop_delay);
 	g_string_append_c(s, '\n');
 	return s;
 }
@@ -232,7 +252,7 @@ static void ip6_header(uint8_t *h, size_t plen, uint8_t nh, const struct in6_add
 }
 
 /* sendmsg with source = our address. */
-static int send_from_us(int fd, const struct in6_addr *dst, const void *data, size_t len)
+static int send_now(int fd, const struct in6_addr *dst, const void *data, size_t len)
 {
 	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = *dst};
 	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
@@ -262,6 +282,22 @@ static int send_from_us(int fd, const struct in6_addr *dst, const void *data, si
 	if (sendmsg(fd, &mh, 0) < 0)
 		return -errno;
 	return 0;
+}
+
+enum delay_kind { DQ_RX41, DQ_RX135, DQ_TX };
+
+static void delay_push(enum delay_kind kind, int fd, const struct in6_addr *a,
+		       const struct in6_addr *b, const void *data, size_t len);
+
+/* Send now, or with --delay MS/2 ms later (from a full delay queue the packet is dropped, as
+ * from a full qdisc: counted, not an error for the caller). */
+static int send_from_us(int fd, const struct in6_addr *dst, const void *data, size_t len)
+{
+	if (D.delay_half_us) {
+		delay_push(DQ_TX, fd, dst, NULL, data, len);
+		return 0;
+	}
+	return send_now(fd, dst, data, len);
 }
 
 /* Inner DAR -> hoa carrying the MH, outer DAR -> coa. */
@@ -551,6 +587,113 @@ static void on_raw41_pkt(size_t n, const struct in6_addr *outer, const struct in
 		logf_("error: write %s: %s", D.tun_name, strerror(errno));
 }
 
+/* ------------------------------------------------------------------ delay */
+
+/*
+ * --delay MS. Each packet received on the raw 41 or MH socket (BUs, uplink data) and each
+ * packet sent (BAs, BRRs, downlink data encapsulated from the TUN) is copied into one FIFO
+ * with the deadline now + MS/2 and handled, or sent, at that deadline. The deadlines grow
+ * with the queue, so a single timer armed for the head is enough, and the order of packets
+ * is kept. Beyond DELAY_MAX_PKTS or DELAY_MAX_BYTES queued, packets are dropped and counted
+ * (drop_delay in the state file; the first drop and every 1000th are logged). GLib timers
+ * have millisecond resolution: a packet may leave up to 1 ms after its deadline.
+ */
+struct delayed {
+	int64_t due_us;
+	enum delay_kind kind;
+	int fd;               /* DQ_TX: the socket to send on */
+	struct in6_addr a, b; /* DQ_RX*: outer source, destination; DQ_TX: a = destination */
+	size_t len;
+	uint8_t data[];
+};
+
+static gboolean on_delay_timer(gpointer user);
+
+static void delay_arm(void)
+{
+	const struct delayed *head = g_queue_peek_head(&D.delay_q);
+	int64_t wait_us;
+
+	if (!head || D.delay_timer || D.delay_flushing)
+		return;
+	wait_us = head->due_us - g_get_monotonic_time();
+	if (wait_us < 0)
+		wait_us = 0;
+	/* rounded up: never before the deadline */
+	D.delay_timer = g_timeout_add((guint)((wait_us + 999) / 1000), on_delay_timer, NULL);
+}
+
+static void delay_push(enum delay_kind kind, int fd, const struct in6_addr *a,
+		       const struct in6_addr *b, const void *data, size_t len)
+{
+	struct delayed *d;
+
+	if (D.delay_q.length >= DELAY_MAX_PKTS || D.delay_bytes + len > DELAY_MAX_BYTES) {
+		if (D.drop_delay++ % 1000 == 0) {
+			logf_("drop reason=delay_queue_full queued=%u bytes=%zu dropped=%llu",
+			      D.delay_q.length, D.delay_bytes, (unsigned long long)D.drop_delay);
+			state_write();
+		}
+		return;
+	}
+	d = g_malloc(sizeof(*d) + len);
+	d->due_us = g_get_monotonic_time() + D.delay_half_us;
+	d->kind = kind;
+	d->fd = fd;
+	d->a = *a;
+	d->b = b ? *b : in6addr_any;
+	d->len = len;
+	memcpy(d->data, data, len);
+	g_queue_push_tail(&D.delay_q, d);
+	D.delay_bytes += len;
+	delay_arm();
+}
+
+/* Handle or send every packet whose deadline has passed, then re-arm for the next one. */
+static gboolean on_delay_timer(gpointer user)
+{
+	int64_t now = g_get_monotonic_time();
+	struct delayed *d;
+	int err;
+
+	D.delay_timer = 0;
+	D.delay_flushing = true; /* packets queued meanwhile (BAs) must not arm a second timer */
+	while ((d = g_queue_peek_head(&D.delay_q)) && d->due_us <= now) {
+		g_queue_pop_head(&D.delay_q);
+		D.delay_bytes -= d->len;
+		switch (d->kind) {
+		case DQ_RX41:
+			memcpy(D.pkt, d->data, d->len);
+			on_raw41_pkt(d->len, &d->a, &d->b);
+			break;
+		case DQ_RX135:
+			memcpy(D.pkt, d->data, d->len);
+			handle_mh(D.pkt, d->len, &d->a, &d->b, NULL);
+			break;
+		case DQ_TX:
+			err = send_now(d->fd, &d->a, d->data, d->len);
+			if (err)
+				logf_("error: tx (delayed) to %s: %s", a6(&d->a), strerror(-err));
+			break;
+		}
+		g_free(d);
+	}
+	D.delay_flushing = false;
+	delay_arm();
+	return G_SOURCE_REMOVE;
+}
+
+static void delay_clear(void)
+{
+	if (D.delay_timer)
+		g_source_remove(D.delay_timer);
+	D.delay_timer = 0;
+	g_queue_clear_full(&D.delay_q, g_free);
+	D.delay_bytes = 0;
+}
+
+/* ---------------------------------------------------------- socket events */
+
 static gboolean on_raw41(gint fd, GIOCondition cond, gpointer user)
 {
 	for (int i = 0; i < 64; i++) {
@@ -567,7 +710,10 @@ static gboolean on_raw41(gint fd, GIOCondition cond, gpointer user)
 			logf_("drop reason=no_pktinfo peer=%s", a6(&from));
 			continue;
 		}
-		on_raw41_pkt((size_t)n, &from, &to);
+		if (D.delay_half_us)
+			delay_push(DQ_RX41, -1, &from, &to, D.pkt, (size_t)n);
+		else
+			on_raw41_pkt((size_t)n, &from, &to);
 	}
 	return G_SOURCE_CONTINUE;
 }
@@ -589,7 +735,10 @@ static gboolean on_raw135(gint fd, GIOCondition cond, gpointer user)
 			      have_to ? a6(&to) : "?", n);
 			continue;
 		}
-		handle_mh(D.pkt, (size_t)n, &from, &to, NULL);
+		if (D.delay_half_us)
+			delay_push(DQ_RX135, -1, &from, &to, D.pkt, (size_t)n);
+		else
+			handle_mh(D.pkt, (size_t)n, &from, &to, NULL);
 	}
 	return G_SOURCE_CONTINUE;
 }
@@ -770,6 +919,7 @@ static void teardown(void)
 {
 	int n;
 
+	delay_clear(); /* packets still in flight are lost, as on a link going down */
 	for (size_t i = 0; i < D.bc.n; i++)
 		dp_remove(&D.bc.b[i].hoa, &D.bc.b[i].coa);
 	dar_bc_clear(&D.bc);
@@ -837,7 +987,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: mn-dar --address ADDR --prefix PREFIX/64 [--prefix ...]\n"
 		   "              [--backend tun|seg6|ip6tnl] [--lifetime-cap SECONDS (86400)]\n"
 		   "              [--brr-before SECONDS (5)] [--state FILE] [--log FILE]\n"
-		   "              [--tun-name NAME (dar0)]\n");
+		   "              [--tun-name NAME (dar0)] [--delay MS (0; backend tun only)]\n");
 }
 
 G_GNUC_PRINTF(1, 2)
@@ -878,6 +1028,7 @@ int main(int argc, char **argv)
 		{"state", required_argument, NULL, 's'},
 		{"log", required_argument, NULL, 'l'},
 		{"tun-name", required_argument, NULL, 't'},
+		{"delay", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -943,6 +1094,11 @@ int main(int argc, char **argv)
 				return bad_usage("--tun-name: invalid interface name %s", optarg);
 			D.tun_name = optarg;
 			break;
+		case 'd':
+			if (!parse_u32(optarg, &D.delay_ms) || D.delay_ms > DELAY_MAX_MS)
+				return bad_usage("--delay: milliseconds 0..%d, not %s",
+						 DELAY_MAX_MS, optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -960,6 +1116,11 @@ int main(int argc, char **argv)
 	if (IN6_IS_ADDR_MULTICAST(&D.addr) || IN6_IS_ADDR_UNSPECIFIED(&D.addr) ||
 	    IN6_IS_ADDR_LINKLOCAL(&D.addr))
 		return bad_usage("--address must be a global unicast address");
+	if (D.delay_ms && D.backend != BE_TUN)
+		return bad_usage("--delay needs --backend tun: with %s the kernel encapsulates the "
+				 "downlink, which mn-dar cannot delay",
+				 backend_names[D.backend]);
+	D.delay_half_us = (int64_t)D.delay_ms * 1000 / 2;
 
 	if (log_path) {
 		D.log = fopen(log_path, "a");
@@ -1020,7 +1181,11 @@ int main(int argc, char **argv)
 	g_unix_signal_add(SIGUSR1, on_usr1, NULL);
 
 	state_write();
-	logf_("ready address=%s backend=%s", D.addr_s, backend_names[D.backend]);
+	if (D.delay_ms)
+		logf_("ready address=%s backend=%s delay_ms=%u", D.addr_s, backend_names[D.backend],
+		      D.delay_ms);
+	else
+		logf_("ready address=%s backend=%s", D.addr_s, backend_names[D.backend]);
 	D.exit_code = 1;
 	g_main_loop_run(D.loop);
 	rc = D.exit_code;

@@ -6,9 +6,12 @@ MND_RUN=
 MND_PID=
 DAR_PIDS=()
 
-# mnd_start_dars BACKEND: one mn-dar per DAR, waits for each to be ready
+# mnd_start_dars BACKEND [DELAY_MS]: one mn-dar per DAR, waits for each to be ready; with
+# DELAY_MS (not 0) every mn-dar runs with --delay DELAY_MS (the round trip through it grows by
+# that much; tun backend only)
 mnd_start_dars() {
-	local backend=$1 i addr pfx ns
+	local backend=$1 i addr pfx ns extra=()
+	[[ ${2:-0} == 0 ]] || extra=(--delay "$2")
 	for ((i = 1; i <= TB_NDARS; i++)); do
 		addr=DAR${i}_ADDR
 		pfx=DAR${i}_PREFIX
@@ -16,7 +19,7 @@ mnd_start_dars() {
 		# ip netns exec execs the command: $! is mn-dar itself
 		ip netns exec "${!ns}" "$MN_DAR" --address "${!addr}" --prefix "${!pfx}" \
 			--backend "$backend" --state "$TB_RUN/dar$i.state" \
-			--log "$TB_RUN/dar$i.log" --tun-name "dar$i" &
+			--log "$TB_RUN/dar$i.log" --tun-name "dar$i" "${extra[@]}" &
 		DAR_PIDS[i]=$!
 	done
 	for ((i = 1; i <= TB_NDARS; i++)); do
