@@ -4,11 +4,13 @@
 #include <string.h>
 
 #include "config.h"
+#include "core/rules.h"
 #include "log.h"
 #include "proto/cga.h"
 #include "proto/crypto.h"
 
 #define GROUP "mnd"
+#define RULES_GROUP "rules"
 
 void config_defaults(struct mnd_config *c)
 {
@@ -21,6 +23,7 @@ void config_defaults(struct mnd_config *c)
 	c->key_bits = MN_RSA_DEFAULT_BITS;
 	c->cga_sec = 1;
 	c->log_level = LOG_LVL_INFO;
+	c->control_socket = true;
 }
 
 void config_free(struct mnd_config *c)
@@ -30,6 +33,7 @@ void config_free(struct mnd_config *c)
 	g_free(c->state_dir);
 	g_free(c->run_dir);
 	g_free(c->backend);
+	rules_free(c->rules);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -65,11 +69,70 @@ static int config_str(GKeyFile *kf, const char *key, char **out)
 	return 0;
 }
 
+static int config_bool(GKeyFile *kf, const char *key, bool *out, char **error)
+{
+	char *s = g_key_file_get_string(kf, GROUP, key, NULL);
+	int rc = 0;
+
+	if (!s)
+		return 0;
+	g_strstrip(s);
+	if (!strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "1")) {
+		*out = true;
+	} else if (!strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "0")) {
+		*out = false;
+	} else {
+		*error = g_strdup_printf("%s: '%s' is not yes or no", key, s);
+		rc = -1;
+	}
+	g_free(s);
+	return rc;
+}
+
+/* [rules]: one key per rule, its name; evaluated in file order. */
+static int config_rules(GKeyFile *kf, const char *path, struct mnd_config *c, char **error)
+{
+	struct keep_rules *rs;
+	char **keys, err[256];
+	int rc = 0;
+
+	if (!g_key_file_has_group(kf, RULES_GROUP))
+		return 0;
+	rs = rules_new();
+	if (!rs) {
+		*error = g_strdup("out of memory");
+		return -1;
+	}
+	keys = g_key_file_get_keys(kf, RULES_GROUP, NULL, NULL);
+	for (int i = 0; keys && keys[i]; i++) {
+		char *v = g_key_file_get_string(kf, RULES_GROUP, keys[i], NULL);
+
+		/* GKeyFile lists a repeated key twice (with the last value):
+		 * rules_add refuses the second. */
+		if (rules_add(rs, keys[i], v ? g_strstrip(v) : "", err, sizeof(err)) < 0) {
+			*error = g_strdup_printf("%s: [%s] %s", path, RULES_GROUP, err);
+			rc = -1;
+		}
+		g_free(v);
+		if (rc)
+			break;
+	}
+	g_strfreev(keys);
+	if (rc) {
+		rules_free(rs);
+		return rc;
+	}
+	rules_free(c->rules);
+	c->rules = rs;
+	return 0;
+}
+
 int config_load(struct mnd_config *c, const char *path, bool required, char **error)
 {
 	static const char *const known[] = {
-		"interfaces",    "state_dir", "run_dir", "backend",   "binding_lifetime",
-		"address_valid", "key_bits",  "cga_sec", "log_level", NULL};
+		"interfaces",       "state_dir",      "run_dir",  "backend",
+		"binding_lifetime", "address_valid",  "key_bits", "cga_sec",
+		"log_level",        "control_socket", NULL};
 	GKeyFile *kf = g_key_file_new();
 	GError *e = NULL;
 	char **keys = NULL, **ifs = NULL, *lvl = NULL;
@@ -138,6 +201,9 @@ int config_load(struct mnd_config *c, const char *path, bool required, char **er
 		}
 		c->log_level = l;
 	}
+	if (config_bool(kf, "control_socket", &c->control_socket, error) ||
+	    config_rules(kf, path, c, error))
+		goto out;
 	rc = 0;
 out:
 	if (rc == 0 && c->backend &&

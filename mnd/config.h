@@ -12,6 +12,8 @@
 #define MND_CONF_DEFAULT SYSCONFDIR "/mnd/mnd.conf"
 #define MND_MAX_IFACES 4
 
+struct keep_rules;
+
 struct mnd_config {
 	char *interfaces[MND_MAX_IFACES + 1]; /* NULL-terminated */
 	char *state_dir;
@@ -22,6 +24,8 @@ struct mnd_config {
 	unsigned int key_bits;
 	unsigned int cga_sec;
 	int log_level;
+	bool control_socket;      /* serve <run_dir>/mnsock for libmnsock */
+	struct keep_rules *rules; /* the [rules] group, in file order; NULL: none */
 };
 
 /* Defaults, then the file (missing file is fine unless `required`).

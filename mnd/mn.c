@@ -3,7 +3,9 @@
  * The mobile node (DESIGN §2): attach, form a CGA per DAR, on a move
  * deprecate the old addresses and clean the old link, keep only what
  * live flows need, register those with their DARs in parallel, bring up
- * their tunnels, and come home again.
+ * their tunnels, and come home again. A kept address is let go as soon as
+ * its last continuity flow ends (the flow tracker: sock_diag destroy
+ * events, checked against a dump of that address).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,9 @@
 #include "core/anchor.h"
 #include "core/bul.h"
 #include "core/keep.h"
+#include "core/rules.h"
+#include "ctl.h"
+#include "flow.h"
 #include "log.h"
 #include "mn.h"
 #include "proto/cga.h"
@@ -34,7 +39,9 @@
 #include "sys/sockdiag.h"
 #include "sys/tunnel.h"
 
-#define MN_VALID_SLACK 60 /* seconds a kept address outlives its binding */
+#define MN_VALID_SLACK 60         /* seconds a kept address outlives its binding */
+#define MN_RECHECK_RETRY_MS 1000  /* a failed dump is tried again after this */
+#define MN_RECHECK_SILENT_MS 3000 /* half-open connections end without an event */
 
 struct mn_handover {
 	unsigned int seq;
@@ -44,6 +51,15 @@ struct mn_handover {
 	uint64_t t_bound; /* last BA of the handover */
 	unsigned int pending, kept, released;
 	struct in6_addr from, to;
+};
+
+struct mn_pending_bu {
+	struct anchor *a;
+	enum bul_auth auth;
+	uint16_t seq;
+	uint32_t lifetime;
+	size_t len;
+	uint8_t buf[MH_MAX_LEN];
 };
 
 struct mn {
@@ -60,6 +76,14 @@ struct mn {
 	int carrier;
 	int saved_autoconf;
 	bool autoconf_changed;
+	int saved_optimistic[2];
+	bool optimistic_changed[2];
+	guint send_retry_timer;
+	struct {
+		bool on;
+		unsigned int n;
+		struct mn_pending_bu bu[ANCHOR_MAX];
+	} batch;
 	uint64_t carrier_up_at;
 
 	struct anchor_table anchors;
@@ -71,6 +95,15 @@ struct mn {
 	uint64_t timer_at;
 	char *status_path;
 	bool stopping;
+
+	/* The flow tracker, per kept anchor: the cookies of its continuity
+	 * sockets (from the last dump), and whether to look again. */
+	GHashTable *flows[ANCHOR_MAX];
+	const char *recheck[ANCHOR_MAX]; /* reason to look again, NULL: none */
+	guint recheck_src;
+	uint64_t recheck_at;
+	bool monitor; /* destroy events arrive */
+	bool ctl;     /* the control socket is served */
 };
 
 static struct mn mn;
@@ -96,6 +129,86 @@ static void mn_write_status(void);
 /* ------------------------------------------------------------------ */
 /* Binding Update List operations */
 
+#define MN_SEND_RETRY_MS 20
+#define MN_SEND_RETRY_MAX 50
+
+static struct bul_ctx mn_bulc(void);
+
+/* A new CoA may still be tentative for a few milliseconds after it was
+ * added (and for all of DAD where optimistic addresses are off): the
+ * kernel then refuses it as a source. Waiting for the 1 s retransmission
+ * would add a second to the handover, so such a BU is sent again soon. */
+static gboolean mn_send_retry_cb(gpointer data)
+{
+	struct bul_ctx c = mn_bulc();
+	uint64_t now = mn_now();
+	struct anchor *a;
+
+	mn.send_retry_timer = 0;
+	anchor_foreach(&mn.anchors, a)
+	{
+		if (!a->send_retry || !a->bul_active)
+			continue;
+		a->send_retry = false;
+		if (a->bul.state == BUL_REGISTERING)
+			bul_register(&c, &a->bul, &a->bul.coa, now);
+		else if (a->bul.state == BUL_DEREGISTERING)
+			bul_deregister(&c, &a->bul, &a->bul.coa, now);
+	}
+	mn_reschedule();
+	return G_SOURCE_REMOVE;
+}
+
+static void mn_send_retry_later(struct anchor *a)
+{
+	if (a->send_retries++ >= MN_SEND_RETRY_MAX)
+		return; /* the BUL's own retransmission takes over */
+	a->send_retry = true;
+	if (!mn.send_retry_timer)
+		mn.send_retry_timer = g_timeout_add(MN_SEND_RETRY_MS, mn_send_retry_cb, NULL);
+}
+
+static int mn_transmit_bu(struct anchor *a, const uint8_t *buf, size_t len, enum bul_auth auth,
+			  uint16_t seq, uint32_t lifetime)
+{
+	const struct bul_entry *e = &a->bul;
+	int rc;
+
+	/* At home the BU goes natively from the HoA (CoA == HoA). */
+	if (addr_eq(&e->coa, &e->hoa))
+		rc = sig_send_native(mn.ifindex, &e->hoa, &e->dar, buf, len);
+	else
+		rc = sig_send_tunnelled(&e->coa, &e->dar, &e->hoa, &e->dar, buf, len);
+	log_info("bu-sent dar=%s hoa=%s coa=%s seq=%u auth=%s lifetime=%u%s%s", log_addr(&e->dar),
+		 log_addr(&e->hoa), log_addr(&e->coa), seq, auth == BUL_AUTH_CGA ? "cga" : "token",
+		 lifetime, rc < 0 ? " error=" : "", rc < 0 ? g_strerror(-rc) : "");
+	if (rc == -EINVAL || rc == -EADDRNOTAVAIL)
+		mn_send_retry_later(a);
+	else if (rc >= 0)
+		a->send_retries = 0;
+	return rc < 0 ? MN_ERR_IO : MN_OK;
+}
+
+/* During a handover every BU is built (and signed) first and then all
+ * leave back to back, so that the DARs are told in parallel rather than
+ * one signature apart. */
+static void mn_batch_begin(void)
+{
+	mn.batch.on = true;
+	mn.batch.n = 0;
+}
+
+static void mn_batch_flush(void)
+{
+	mn.batch.on = false;
+	for (unsigned int i = 0; i < mn.batch.n; i++) {
+		struct mn_pending_bu *p = &mn.batch.bu[i];
+
+		mn_transmit_bu(p->a, p->buf, p->len, p->auth, p->seq, p->lifetime);
+	}
+	mn.batch.n = 0;
+}
+
 static int mn_send_bu(void *user, struct bul_entry *e, enum bul_auth auth, uint16_t seq,
 		      uint32_t lifetime, uint8_t kbm[MN_KBM_LEN])
 {
@@ -103,7 +216,7 @@ static int mn_send_bu(void *user, struct bul_entry *e, enum bul_auth auth, uint1
 	struct msg_bu bu = {.seq = seq, .hoa = e->hoa, .coa = e->coa, .dar = e->dar};
 	uint8_t buf[MH_MAX_LEN];
 	size_t len;
-	int err, rc;
+	int err;
 
 	bu.lifetime = lifetime ? msg_lifetime_units(lifetime) : 0;
 	if (lifetime && !bu.lifetime)
@@ -118,15 +231,18 @@ static int mn_send_bu(void *user, struct bul_entry *e, enum bul_auth auth, uint1
 			log_addr(&e->hoa), mn_err_name(err));
 		return err;
 	}
-	/* At home the BU goes natively from the HoA (CoA == HoA). */
-	if (addr_eq(&e->coa, &e->hoa))
-		rc = sig_send_native(mn.ifindex, &e->hoa, &e->dar, buf, len);
-	else
-		rc = sig_send_tunnelled(&e->coa, &e->dar, &e->hoa, &e->dar, buf, len);
-	log_info("bu-sent dar=%s hoa=%s coa=%s seq=%u auth=%s lifetime=%u%s%s", log_addr(&e->dar),
-		 log_addr(&e->hoa), log_addr(&e->coa), seq, auth == BUL_AUTH_CGA ? "cga" : "token",
-		 lifetime, rc < 0 ? " error=" : "", rc < 0 ? g_strerror(-rc) : "");
-	return rc < 0 ? MN_ERR_IO : MN_OK;
+	if (mn.batch.on && mn.batch.n < ANCHOR_MAX) {
+		struct mn_pending_bu *p = &mn.batch.bu[mn.batch.n++];
+
+		memcpy(p->buf, buf, len);
+		p->len = len;
+		p->a = a;
+		p->auth = auth;
+		p->seq = seq;
+		p->lifetime = lifetime;
+		return MN_OK;
+	}
+	return mn_transmit_bu(a, buf, len, auth, seq, lifetime);
 }
 
 static void mn_handover_check_done(void)
@@ -211,8 +327,11 @@ static void mn_bul_bound(void *user, struct bul_entry *e)
 	mn_handover_settle(a);
 }
 
+static void mn_flows_clear(struct anchor *a);
+
 static void mn_release_address(struct anchor *a)
 {
+	mn_flows_clear(a);
 	if (a->have_addr) {
 		knl_addr_del(mn.ifindex, &a->addr, a->plen);
 		log_info("addr-released addr=%s dar=%s", log_addr(&a->addr), log_addr(&a->dar));
@@ -366,32 +485,9 @@ static void mn_deprecate(struct anchor *a)
 }
 
 /* ------------------------------------------------------------------ */
-/* The keep decision over sock_diag */
-
-struct mn_tally {
-	struct keep_tally t[ANCHOR_MAX];
-	struct anchor *by_slot[ANCHOR_MAX];
-};
-
-static void mn_tally_sock(void *user, const struct sd_sock *s)
-{
-	struct mn_tally *mt = user;
-	struct anchor *a = anchor_find_addr(&mn.anchors, &s->src);
-	struct keep_sock ks = {s->proto, s->state, s->sport, s->dport};
-	enum keep_reason why;
-	enum keep_mode m;
-
-	if (!a)
-		return;
-	m = keep_socket_mode(&ks, &why);
-	keep_tally_add(&mt->t[a->slot], &ks);
-	log_debug("flow addr=%s proto=%s sport=%u dport=%u mode=%s why=%s", log_addr(&s->src),
-		  s->proto == IPPROTO_TCP ? "tcp" : "udp", s->sport, s->dport,
-		  m == KEEP_MODE_CONTINUITY ? "continuity" : "bypass", keep_reason_name(why));
-}
-
-/* ------------------------------------------------------------------ */
 /* Movement */
+
+static void mn_recheck_schedule(unsigned int delay_ms);
 
 static void mn_keep(struct anchor *a, struct anchor *cur, uint64_t now)
 {
@@ -409,24 +505,34 @@ static void mn_keep(struct anchor *a, struct anchor *cur, uint64_t now)
 	bul_register(&c, &a->bul, &cur->addr, now);
 }
 
+static void mn_flows_clear(struct anchor *a)
+{
+	if (mn.flows[a->slot])
+		g_hash_table_destroy(mn.flows[a->slot]);
+	mn.flows[a->slot] = NULL;
+	mn.recheck[a->slot] = NULL;
+}
+
+/* De-register from the current CoA, tunnel and rules down, address gone. */
 static void mn_release(struct anchor *a, struct anchor *cur, uint64_t now)
 {
 	struct bul_ctx c = mn_bulc();
 
+	mn_flows_clear(a);
 	mn_tunnel_down(a);
 	if (a->bul_active)
 		bul_deregister(&c, &a->bul, &cur->addr, now);
 	mn_release_address(a);
-	mn.ho.released++;
 }
 
 static void mn_attach(struct anchor *cur, uint64_t now)
 {
 	struct anchor *old = mn.current, *a;
 	struct bul_ctx c = mn_bulc();
-	struct in6_addr addrs[ANCHOR_MAX];
-	struct mn_tally *mt;
+	struct flow_addr *fa;
+	int idx[ANCHOR_MAX];
 	unsigned int n = 0;
+	bool dump_ok;
 
 	unsigned int seq = mn.ho.seq;
 
@@ -463,39 +569,59 @@ static void mn_attach(struct anchor *cur, uint64_t now)
 	}
 	mn.ho.t_addr = mn_now();
 
-	/* Clean the old link: deprecated addresses, no stale routes. */
+	/* Clean the old link: deprecated addresses, no stale routes. The
+	 * flows the tracker knew are seeded again from this move's dump. */
+	fa = g_new0(struct flow_addr, ANCHOR_MAX);
 	anchor_foreach(&mn.anchors, a)
 	{
+		idx[a->slot] = -1;
+		mn_flows_clear(a);
 		if (a == cur || !a->have_addr)
 			continue;
 		mn_deprecate(a);
 		knl_route_del_prefix(mn.ifindex, &a->prefix, a->plen);
-		addrs[n++] = a->addr;
+		mn.flows[a->slot] = flow_cookie_set_new();
+		fa[n].addr = a->addr;
+		fa[n].continuity = mn.flows[a->slot];
+		idx[a->slot] = (int)n++;
 	}
 	knl_route_del_defaults_except(mn.ifindex, &cur->router_ll);
 
 	/* Decide, then register every kept address at once. */
-	mt = g_new0(struct mn_tally, 1);
-	if (n && sd_dump(addrs, n, mn_tally_sock, mt) < 0)
+	dump_ok = flow_eval(fa, n) == 0;
+	mn_batch_begin();
+	if (!dump_ok)
 		log_warn("sock-diag-failed: keeping every old address this time");
 	anchor_foreach(&mn.anchors, a)
 	{
-		struct keep_tally *t = &mt->t[a->slot];
+		struct flow_addr *f;
 
-		if (a == cur || !a->have_addr)
+		if (a == cur || !a->have_addr || idx[a->slot] < 0)
 			continue;
-		if (a->is_dar && keep_decide(t)) {
-			log_info("keep addr=%s dar=%s flows=%u", log_addr(&a->addr),
-				 log_addr(&a->dar), t->continuity);
+		f = &fa[idx[a->slot]];
+		if (a->is_dar && (!dump_ok || keep_decide(&f->t))) {
+			log_info("keep addr=%s dar=%s flows=%u bypass=%u ended=%u%s",
+				 log_addr(&a->addr), log_addr(&a->dar), f->t.continuity,
+				 f->t.bypass, f->t.ended,
+				 dump_ok ? "" : " reason=sock-diag-failed");
 			mn_keep(a, cur, now);
+			/* Look again when the flows cannot be followed by
+			 * their destroy events alone. */
+			if (!dump_ok || f->silent)
+				mn.recheck[a->slot] = dump_ok ? "half-open" : "sock-diag-failed";
 		} else {
-			log_info("release addr=%s dar=%s flows=%u bypass=%u%s", log_addr(&a->addr),
-				 log_addr(&a->dar), t->continuity, t->bypass,
-				 a->is_dar ? "" : " not-a-dar");
+			log_info("release addr=%s dar=%s flows=%u bypass=%u ended=%u%s",
+				 log_addr(&a->addr), log_addr(&a->dar), f->t.continuity,
+				 f->t.bypass, f->t.ended, a->is_dar ? "" : " not-a-dar");
 			mn_release(a, cur, now);
+			mn.ho.released++;
 		}
 	}
-	g_free(mt);
+	mn_batch_flush();
+	g_free(fa);
+	for (unsigned int i = 0; i < ANCHOR_MAX; i++)
+		if (mn.recheck[i])
+			mn_recheck_schedule(dump_ok ? MN_RECHECK_SILENT_MS : MN_RECHECK_RETRY_MS);
 	if (mn.ho.active)
 		log_info("handover-started seq=%u from=%s to=%s kept=%u released=%u", mn.ho.seq,
 			 log_addr(&mn.ho.from), log_addr(&mn.ho.to), mn.ho.kept, mn.ho.released);
@@ -562,6 +688,204 @@ static void mn_on_ra(void *user, const struct ndisc_ra *ra)
 		mn_add_current_address(a); /* refresh lifetimes */
 	mn_write_status();
 }
+
+/* ------------------------------------------------------------------ */
+/* The flow tracker: a kept address goes with its last continuity flow */
+
+static gboolean mn_recheck_cb(gpointer data);
+
+static void mn_recheck_schedule(unsigned int delay_ms)
+{
+	uint64_t at = mn_now() + delay_ms;
+
+	if (mn.recheck_src && mn.recheck_at <= at)
+		return;
+	if (mn.recheck_src)
+		g_source_remove(mn.recheck_src);
+	mn.recheck_at = at;
+	mn.recheck_src = g_timeout_add(delay_ms, mn_recheck_cb, NULL);
+}
+
+/* Look at a kept address again, from the main loop: a burst of events
+ * (a process exiting) costs one dump. */
+static void mn_recheck_soon(struct anchor *a, const char *why)
+{
+	if (!mn.recheck[a->slot])
+		mn.recheck[a->slot] = why;
+	mn_recheck_schedule(0);
+}
+
+static gboolean mn_recheck_cb(gpointer data)
+{
+	struct flow_addr fa[ANCHOR_MAX];
+	struct anchor *by[ANCHOR_MAX], *a;
+	const char *why[ANCHOR_MAX];
+	unsigned int n = 0, silent = 0;
+	uint64_t now = mn_now();
+	int rc;
+
+	mn.recheck_src = 0;
+	if (mn.stopping || !mn.current)
+		return G_SOURCE_REMOVE;
+	memset(fa, 0, sizeof(fa));
+	anchor_foreach(&mn.anchors, a)
+	{
+		if (!mn.recheck[a->slot])
+			continue;
+		why[n] = mn.recheck[a->slot];
+		mn.recheck[a->slot] = NULL;
+		if (a->role != ANCHOR_KEPT || !a->have_addr)
+			continue;
+		fa[n].addr = a->addr;
+		fa[n].continuity = flow_cookie_set_new();
+		by[n++] = a;
+	}
+	if (!n)
+		return G_SOURCE_REMOVE;
+	rc = flow_eval(fa, n);
+	for (unsigned int i = 0; i < n; i++) {
+		a = by[i];
+		if (rc < 0) {
+			g_hash_table_destroy(fa[i].continuity);
+			mn.recheck[a->slot] = why[i];
+			continue;
+		}
+		if (mn.flows[a->slot])
+			g_hash_table_destroy(mn.flows[a->slot]);
+		mn.flows[a->slot] = fa[i].continuity;
+		silent += fa[i].silent;
+		if (keep_decide(&fa[i].t)) {
+			log_debug("still-kept addr=%s dar=%s flows=%u bypass=%u ended=%u why=%s",
+				  log_addr(&a->addr), log_addr(&a->dar), fa[i].t.continuity,
+				  fa[i].t.bypass, fa[i].t.ended, why[i]);
+			if (fa[i].silent)
+				mn.recheck[a->slot] = "half-open";
+			continue;
+		}
+		log_info("release addr=%s dar=%s flows=0 bypass=%u ended=%u reason=%s",
+			 log_addr(&a->addr), log_addr(&a->dar), fa[i].t.bypass, fa[i].t.ended,
+			 why[i]);
+		mn_release(a, mn.current, now);
+	}
+	if (rc < 0) {
+		log_warn("sock-diag-failed error=%s: looking again in %u ms", g_strerror(-rc),
+			 MN_RECHECK_RETRY_MS);
+		mn_recheck_schedule(MN_RECHECK_RETRY_MS);
+	} else if (silent) {
+		mn_recheck_schedule(MN_RECHECK_SILENT_MS);
+	}
+	mn_reschedule();
+	mn_write_status();
+	return G_SOURCE_REMOVE;
+}
+
+static void mn_on_sock_destroy(void *user, const struct sd_event *e)
+{
+	struct anchor *a;
+	gint64 k;
+
+	if (!e) {
+		/* Some ends were lost: every kept address is looked at again. */
+		log_warn("sock-destroy-events-lost: checking every kept address");
+		anchor_foreach(&mn.anchors, a)
+		{
+			if (a->role == ANCHOR_KEPT && a->have_addr)
+				mn_recheck_soon(a, "events-lost");
+		}
+		return;
+	}
+	ctl_forget(e->cookie);
+	flow_forget(e->cookie);
+	if (mn.stopping)
+		return;
+	a = anchor_find_addr(&mn.anchors, &e->src);
+	if (!a || a->role != ANCHOR_KEPT || !mn.flows[a->slot])
+		return;
+	k = (gint64)e->cookie;
+	if (!g_hash_table_remove(mn.flows[a->slot], &k)) {
+		/* A bypass socket, or one the last dump did not see. */
+		log_debug("socket-ended addr=%s proto=%s sport=%u dport=%u cookie=%llu",
+			  log_addr(&e->src), e->proto == IPPROTO_TCP ? "tcp" : "udp", e->sport,
+			  e->dport, (unsigned long long)e->cookie);
+		return;
+	}
+	log_info("flow-ended addr=%s dar=%s proto=%s sport=%u peer=[%s]:%u cookie=%llu "
+		 "remaining=%u",
+		 log_addr(&e->src), log_addr(&a->dar), e->proto == IPPROTO_TCP ? "tcp" : "udp",
+		 e->sport, log_addr(&e->dst), e->dport, (unsigned long long)e->cookie,
+		 g_hash_table_size(mn.flows[a->slot]));
+	/* The dump that confirms it also finds continuity sockets opened on
+	 * this address since the move. */
+	if (g_hash_table_size(mn.flows[a->slot]) == 0)
+		mn_recheck_soon(a, "last-flow-ended");
+}
+
+/* Control socket callbacks */
+
+static enum keep_mode mn_ctl_effective(void *user, struct keep_sock *ks, pid_t pid,
+				       struct keep_why *why)
+{
+	return flow_effective(ks, pid, why);
+}
+
+static void mn_ctl_info(void *user, const struct in6_addr *local, struct in6_addr *dar,
+			enum ctl_role *role)
+{
+	struct anchor *a;
+
+	anchor_foreach(&mn.anchors, a)
+	{
+		if (!addr_eq(&a->addr, local) || (!a->have_addr && a->role != ANCHOR_RELEASED))
+			continue;
+		*dar = a->dar;
+		switch (a->role) {
+		case ANCHOR_CURRENT:
+		case ANCHOR_HOME_AGAIN:
+			*role = CTL_ROLE_CURRENT;
+			break;
+		case ANCHOR_KEPT:
+			*role = CTL_ROLE_KEPT;
+			break;
+		case ANCHOR_RELEASED:
+			*role = CTL_ROLE_RELEASED;
+			break;
+		}
+		return;
+	}
+}
+
+static void mn_ctl_changed(void *user, const struct ctl_sock_info *s, enum keep_mode mode)
+{
+	struct anchor *a = anchor_find_addr(&mn.anchors, &s->local);
+	GHashTable *set;
+	gint64 k = (gint64)s->cookie, *kp;
+
+	if (!a || a->role != ANCHOR_KEPT || mn.stopping)
+		return;
+	set = mn.flows[a->slot];
+	/* An explicit mode decides alone (the socket is live: its owner just
+	 * passed it), so the set is updated without a dump; back to
+	 * `default`, the rules and defaults decide, which takes one. */
+	if (!set || mode == KEEP_MODE_DEFAULT) {
+		mn_recheck_soon(a, "mode-changed");
+	} else if (mode == KEEP_MODE_CONTINUITY) {
+		if (!g_hash_table_contains(set, &k)) {
+			kp = g_new(gint64, 1);
+			*kp = k;
+			g_hash_table_add(set, kp);
+		}
+	} else if (g_hash_table_remove(set, &k) && g_hash_table_size(set) == 0) {
+		/* Was it the last one? The dump also sees sockets opened since. */
+		mn_recheck_soon(a, "mode-changed");
+	}
+	mn_write_status();
+}
+
+static const struct ctl_ops mn_ctl_ops = {
+	.effective = mn_ctl_effective,
+	.info = mn_ctl_info,
+	.changed = mn_ctl_changed,
+};
 
 /* ------------------------------------------------------------------ */
 /* Kernel events */
@@ -661,6 +985,20 @@ static bool mn_framing_ok(const struct anchor *a, const struct sig_rx *rx)
 	return addr_eq(&a->bul.coa, &a->bul.hoa) || strcmp(mn.backend->name, "tun") != 0;
 }
 
+/* The anchor with a binding for this HoA. A released address is gone from
+ * the interface but its de-registration still wants its BA. */
+static struct anchor *mn_anchor_bound(const struct in6_addr *hoa)
+{
+	struct anchor *a;
+
+	anchor_foreach(&mn.anchors, a)
+	{
+		if (a->bul_active && addr_eq(&a->addr, hoa))
+			return a;
+	}
+	return NULL;
+}
+
 static void mn_on_mh(void *user, const struct sig_rx *rx)
 {
 	static struct mh_msg m;
@@ -669,8 +1007,8 @@ static void mn_on_mh(void *user, const struct sig_rx *rx)
 	struct anchor *a;
 	int err;
 
-	a = anchor_find_addr(&mn.anchors, &rx->dst);
-	if (!a || !a->bul_active) {
+	a = mn_anchor_bound(&rx->dst);
+	if (!a) {
 		log_debug("mh-ignored src=%s dst=%s: no binding", log_addr(&rx->src),
 			  log_addr(&rx->dst));
 		return;
@@ -742,7 +1080,12 @@ static void mn_write_status(void)
 		} else {
 			g_string_append(s, " binding=none");
 		}
-		g_string_append_printf(s, " tunnel=%s\n", a->tunnel_up ? a->tunnel_dev : "-");
+		g_string_append_printf(s, " tunnel=%s", a->tunnel_up ? a->tunnel_dev : "-");
+		if (mn.flows[a->slot])
+			g_string_append_printf(s, " flows=%u\n",
+					       g_hash_table_size(mn.flows[a->slot]));
+		else
+			g_string_append(s, " flows=-\n");
 	}
 	g_string_append_printf(s, "handover seq=%u active=%d kept=%u released=%u\n", mn.ho.seq,
 			       mn.ho.active, mn.ho.kept, mn.ho.released);
@@ -769,6 +1112,8 @@ void mn_dump(void)
 			 a->bul.n_sent, a->bul.n_acked, a->bul.n_dropped,
 			 a->tunnel_up ? a->tunnel_dev : "-");
 	}
+	log_info("dump flows rules=%u ctl_entries=%u destroy_events=%d control_socket=%d",
+		 flow_rules() ? flow_rules()->n : 0, ctl_table_size(), mn.monitor, mn.ctl);
 }
 
 /* ------------------------------------------------------------------ */
@@ -863,6 +1208,15 @@ static void mn_flush_slaac(void)
 	}
 }
 
+static void mn_log_rules(const struct keep_rules *rs)
+{
+	char buf[RULE_TEXT_MAX];
+
+	for (unsigned int i = 0; rs && i < rs->n; i++)
+		log_info("rule name=%s %s", rs->r[i].name,
+			 rules_format(&rs->r[i], buf, sizeof(buf)));
+}
+
 int mn_start(struct mnd_config *cfg)
 {
 	char why[160] = "";
@@ -921,6 +1275,17 @@ int mn_start(struct mnd_config *cfg)
 
 	/* Profile (j)6: mnd forms the addresses on this interface; RAs still
 	 * give routes. Restored on a clean stop. */
+	/* RFC 4429: our addresses are added optimistic; let the kernel treat
+	 * them so (DAD still runs) and use them as sources at once. */
+	{
+		static const char *const keys[2] = {"optimistic_dad", "use_optimistic"};
+
+		for (int i = 0; i < 2; i++)
+			if (knl_sysctl_get(mn.ifname, keys[i], &mn.saved_optimistic[i]) == 0 &&
+			    mn.saved_optimistic[i] != 1 &&
+			    knl_sysctl_set(mn.ifname, keys[i], 1) == 0)
+				mn.optimistic_changed[i] = true;
+	}
 	if (knl_sysctl_get(mn.ifname, "autoconf", &mn.saved_autoconf) == 0 &&
 	    mn.saved_autoconf != 0) {
 		if (knl_sysctl_set(mn.ifname, "autoconf", 0) == 0)
@@ -929,6 +1294,30 @@ int mn_start(struct mnd_config *cfg)
 	mn_flush_slaac();
 	log_info("managing if=%s ifindex=%d mtu=%u autoconf=off(was %d) sec=%u", mn.ifname,
 		 mn.ifindex, mn.mtu, mn.saved_autoconf, mn.cga.sec);
+
+	/* The flow tracker and the control socket. Without destroy events a
+	 * kept address is let go only at the next move. */
+	flow_init();
+	mn_log_rules(cfg->rules);
+	flow_set_rules(cfg->rules);
+	cfg->rules = NULL;
+	rc = sd_monitor_start(mn_on_sock_destroy, &mn);
+	mn.monitor = rc == 0;
+	if (rc < 0)
+		log_warn("sock-destroy-events-unavailable error=%s: kept addresses are released "
+			 "at the next move only",
+			 g_strerror(-rc));
+	if (cfg->control_socket) {
+		char *path = g_build_filename(cfg->run_dir, CTL_SOCKET_NAME, NULL);
+
+		rc = ctl_start(path, &mn_ctl_ops, &mn);
+		mn.ctl = rc == 0;
+		if (rc < 0)
+			log_err("control-socket-failed path=%s error=%s: applications cannot set "
+				"modes",
+				path, g_strerror(-rc));
+		g_free(path);
+	}
 
 	mn.carrier = knl_carrier(mn.ifindex);
 	if (mn.carrier == 1)
@@ -945,8 +1334,13 @@ void mn_reload(struct mnd_config *cfg)
 	mn.cfg->binding_lifetime = cfg->binding_lifetime;
 	mn.cfg->address_valid = cfg->address_valid;
 	anchor_foreach(&mn.anchors, a) a->bul.lifetime_req = cfg->binding_lifetime;
-	log_info("reloaded binding_lifetime=%u address_valid=%u log_level=%d",
-		 cfg->binding_lifetime, cfg->address_valid, cfg->log_level);
+	/* New rules decide from the next dump on (a move, a flow ending). */
+	mn_log_rules(cfg->rules);
+	log_info("reloaded binding_lifetime=%u address_valid=%u log_level=%d rules=%u",
+		 cfg->binding_lifetime, cfg->address_valid, cfg->log_level,
+		 cfg->rules ? cfg->rules->n : 0);
+	flow_set_rules(cfg->rules);
+	cfg->rules = NULL;
 }
 
 void mn_stop(void)
@@ -959,6 +1353,11 @@ void mn_stop(void)
 	if (mn.timer)
 		g_source_remove(mn.timer);
 	mn.timer = 0;
+	if (mn.recheck_src)
+		g_source_remove(mn.recheck_src);
+	mn.recheck_src = 0;
+	ctl_stop();
+	sd_monitor_stop();
 	anchor_foreach(&mn.anchors, a)
 	{
 		/* Best effort: tell each DAR now rather than let it time out. */
@@ -971,12 +1370,25 @@ void mn_stop(void)
 			a->have_addr = false;
 		}
 	}
+	for (unsigned int i = 0; i < ANCHOR_MAX; i++) {
+		if (mn.flows[i])
+			g_hash_table_destroy(mn.flows[i]);
+		mn.flows[i] = NULL;
+	}
+	flow_fini();
 	if (mn.backend)
 		mn.backend->fini();
 	if (knl_flush_own() > 0)
 		log_info("flushed-own-routes-and-rules");
 	if (mn.autoconf_changed)
 		knl_sysctl_set(mn.ifname, "autoconf", mn.saved_autoconf);
+	if (mn.optimistic_changed[0])
+		knl_sysctl_set(mn.ifname, "optimistic_dad", mn.saved_optimistic[0]);
+	if (mn.optimistic_changed[1])
+		knl_sysctl_set(mn.ifname, "use_optimistic", mn.saved_optimistic[1]);
+	if (mn.send_retry_timer)
+		g_source_remove(mn.send_retry_timer);
+	mn.send_retry_timer = 0;
 	sig_fini();
 	ndisc_fini();
 	knl_fini();

@@ -23,10 +23,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h> /* both before the linux/ headers (libc-compat) */
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
+#include <linux/lwtunnel.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
-#include <net/if.h>
+#include <linux/seg6.h>
+#include <linux/seg6_iptunnel.h>
+#include <linux/seg6_local.h>
 #include <linux/if.h> /* IFF_LOWER_UP, after <net/if.h> */
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +151,8 @@ struct rtnl_req {
 	int err; /* the kernel's negative errno from NLMSG_ERROR */
 	rtnl_msg_fn fn;
 	void *arg;
+	char *why; /* if set: the kernel's extended-ack text of an error */
+	size_t why_len;
 };
 
 static int rtnl_req_valid(struct nl_msg *msg, void *arg)
@@ -156,11 +164,43 @@ static int rtnl_req_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* The NLMSGERR_ATTR_MSG of an error (NETLINK_EXT_ACK): after the nlmsgerr
+ * and, unless NLM_F_CAPPED, the echoed request. e is the payload of a
+ * message libnl has checked to be whole and at least this long. */
+static void rtnl_ext_ack(const struct nlmsgerr *e, char *why, size_t len)
+{
+	const struct nlmsghdr *h = (const struct nlmsghdr *)((const char *)e - NLMSG_HDRLEN);
+	size_t off = sizeof(*e), total;
+	const struct nlattr *a;
+	int rem;
+
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS) || h->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
+		return;
+	total = h->nlmsg_len - NLMSG_HDRLEN;
+	if (!(h->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < NLMSG_HDRLEN)
+			return;
+		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
+	}
+	if (off >= total || total - off > INT_MAX)
+		return;
+	a = (const struct nlattr *)((const char *)e + off);
+	for (rem = (int)(total - off); nla_ok(a, rem); a = nla_next(a, &rem)) {
+		if (nla_type(a) == NLMSGERR_ATTR_MSG && nla_len(a) > 0) {
+			snprintf(why, len, "%.*s", (int)strnlen(nla_data(a), (size_t)nla_len(a)),
+				 (const char *)nla_data(a));
+			return;
+		}
+	}
+}
+
 static int rtnl_req_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 {
 	struct rtnl_req *r = arg;
 
 	r->err = e->error;
+	if (r->why && r->why_len && e->error)
+		rtnl_ext_ack(e, r->why, r->why_len);
 	return NL_STOP;
 }
 
@@ -169,18 +209,19 @@ static int rtnl_req_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
-/* Send msg (freed here) on the request socket and read until its ACK,
- * error or end of dump; fn sees every data message of a dump. Returns 0
- * or -errno. */
-static int rtnl_talk(struct nl_msg *msg, rtnl_msg_fn fn, void *arg)
+/* Send msg (freed here) on sk and read until its ACK, error or end of
+ * dump; fn sees every data message of a dump. Returns 0 or -errno; why
+ * (if given) receives the kernel's extended-ack text of an error. */
+static int rtnl_talk_sk(struct nl_sock *sk, struct nl_msg *msg, rtnl_msg_fn fn, void *arg,
+			char *why, size_t why_len)
 {
-	struct rtnl_req r = {.fn = fn, .arg = arg};
+	struct rtnl_req r = {.fn = fn, .arg = arg, .why = why, .why_len = why_len};
 	struct nl_cb *cb;
 	int err;
 
 	if (!msg)
 		return -ENOMEM;
-	if (!rtnl.req_sk) {
+	if (!sk) {
 		nlmsg_free(msg);
 		return -ENOTCONN;
 	}
@@ -192,14 +233,20 @@ static int rtnl_talk(struct nl_msg *msg, rtnl_msg_fn fn, void *arg)
 	nl_cb_err(cb, NL_CB_CUSTOM, rtnl_req_error, &r);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, rtnl_req_ack, &r);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, rtnl_req_valid, &r);
-	err = nl_send_auto(rtnl.req_sk, msg);
+	err = nl_send_auto(sk, msg);
 	nlmsg_free(msg);
 	if (err >= 0)
-		err = nl_recvmsgs(rtnl.req_sk, cb);
+		err = nl_recvmsgs(sk, cb);
 	nl_cb_put(cb);
 	if (r.err)
 		return r.err;
 	return err < 0 ? rtnl_nle_errno(err) : 0;
+}
+
+/* The same on the request socket. */
+static int rtnl_talk(struct nl_msg *msg, rtnl_msg_fn fn, void *arg)
+{
+	return rtnl_talk_sk(rtnl.req_sk, msg, fn, arg, NULL, 0);
 }
 
 /* Dump one message type into an array of copies of the messages that
@@ -942,6 +989,381 @@ int knl_flush_own(void)
 	if (routes < 0)
 		return routes;
 	return rules + routes;
+}
+
+/* ------------------------------------------- rules and routes of the kernel data path */
+
+/* The fields of an IPv6 rule that struct knl_rule can describe; false for
+ * anything else (another action, tos, invert, interfaces, marks, ports,
+ * uid ranges, attributes newer than these headers...), which is then
+ * never taken for one of ours nor for a plain "lookup local". */
+static bool rtnl_rule_get(struct nlmsghdr *h, struct knl_rule *r)
+{
+	struct fib_rule_hdr frh;
+	struct nlattr *a;
+	bool have_src = false, have_dst = false;
+	int rem;
+
+	if (h->nlmsg_type != RTM_NEWRULE || !nlmsg_valid_hdr(h, sizeof(frh)))
+		return false;
+	memcpy(&frh, nlmsg_data(h), sizeof(frh));
+	if (frh.family != AF_INET6 || frh.action != FR_ACT_TO_TBL || frh.tos || frh.flags ||
+	    frh.src_len > 128 || frh.dst_len > 128)
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->src_len = frh.src_len;
+	r->dst_len = frh.dst_len;
+	r->table = frh.table;
+	a = nlmsg_attrdata(h, sizeof(frh));
+	for (rem = nlmsg_attrlen(h, sizeof(frh)); nla_ok(a, rem); a = nla_next(a, &rem)) {
+		int type = nla_type(a), alen = nla_len(a);
+
+		switch (type) {
+		case FRA_SRC:
+			if (alen != sizeof(r->src))
+				return false;
+			memcpy(&r->src, nla_data(a), sizeof(r->src));
+			have_src = true;
+			break;
+		case FRA_DST:
+			if (alen != sizeof(r->dst))
+				return false;
+			memcpy(&r->dst, nla_data(a), sizeof(r->dst));
+			have_dst = true;
+			break;
+		case FRA_TABLE:
+			if (alen != sizeof(uint32_t))
+				return false;
+			r->table = nla_get_u32(a);
+			break;
+		case FRA_PRIORITY:
+			if (alen != sizeof(uint32_t))
+				return false;
+			r->prio = nla_get_u32(a);
+			break;
+		case FRA_PROTOCOL:
+			if (alen != sizeof(uint8_t))
+				return false;
+			r->protocol = nla_get_u8(a);
+			break;
+		case FRA_IP_PROTO:
+			if (alen != sizeof(uint8_t))
+				return false;
+			r->ipproto = nla_get_u8(a);
+			break;
+		case FRA_SUPPRESS_PREFIXLEN:
+		case FRA_SUPPRESS_IFGROUP:
+			/* Dumped only when set; -1 is "not set". */
+			if (alen != sizeof(uint32_t) || nla_get_u32(a) != UINT32_MAX)
+				return false;
+			break;
+		default:
+			return false;
+		}
+	}
+	return (r->src_len == 0 || have_src) && (r->dst_len == 0 || have_dst);
+}
+
+/* Same selectors and priority; the protocol only if the key names one. */
+static bool rtnl_rule_eq(const struct knl_rule *r, const struct knl_rule *key)
+{
+	return r->prio == key->prio && r->table == key->table && r->src_len == key->src_len &&
+	       r->dst_len == key->dst_len && r->ipproto == key->ipproto &&
+	       (!key->protocol || r->protocol == key->protocol) &&
+	       (!r->src_len || !memcmp(&r->src, &key->src, sizeof(r->src))) &&
+	       (!r->dst_len || !memcmp(&r->dst, &key->dst, sizeof(r->dst)));
+}
+
+static bool rtnl_keep_rule_eq(struct nlmsghdr *h, const void *arg)
+{
+	struct knl_rule r;
+
+	return rtnl_rule_get(h, &r) && rtnl_rule_eq(&r, arg);
+}
+
+static bool rtnl_keep_rule_table(struct nlmsghdr *h, const void *arg)
+{
+	struct knl_rule r;
+
+	return rtnl_rule_get(h, &r) && r.table == *(const uint32_t *)arg;
+}
+
+static bool rtnl_rule_ok(const struct knl_rule *r)
+{
+	return r && r->table != RT_TABLE_UNSPEC && r->src_len <= 128 && r->dst_len <= 128;
+}
+
+int knl_rule_add(const struct knl_rule *r)
+{
+	struct fib_rule_hdr frh = {.family = AF_INET6, .action = FR_ACT_TO_TBL};
+	struct nl_msg *msg;
+	int err;
+
+	if (!rtnl_rule_ok(r))
+		return -EINVAL;
+	frh.src_len = r->src_len;
+	frh.dst_len = r->dst_len;
+	frh.table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
+	/* EXCL: an identical rule already there is what the caller wants,
+	 * not a duplicate. */
+	msg = nlmsg_alloc_simple(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL);
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &frh, sizeof(frh), NLMSG_ALIGNTO) < 0 ||
+	    (r->src_len && nla_put(msg, FRA_SRC, sizeof(r->src), &r->src) < 0) ||
+	    (r->dst_len && nla_put(msg, FRA_DST, sizeof(r->dst), &r->dst) < 0) ||
+	    (r->ipproto && nla_put_u8(msg, FRA_IP_PROTO, r->ipproto) < 0) ||
+	    nla_put_u32(msg, FRA_TABLE, r->table) < 0 ||
+	    nla_put_u32(msg, FRA_PRIORITY, r->prio) < 0 ||
+	    nla_put_u8(msg, FRA_PROTOCOL, r->protocol) < 0) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	err = rtnl_talk(msg, NULL, NULL);
+	return err == -EEXIST ? 0 : err;
+}
+
+int knl_rule_del(const struct knl_rule *r)
+{
+	if (!rtnl_rule_ok(r))
+		return -EINVAL;
+	/* The dumped rule goes back as the request: a delete request
+	 * without a selector would match any rule of that priority. */
+	return rtnl_dump_delete(RTM_GETRULE, RTM_DELRULE, rtnl_keep_rule_eq, r);
+}
+
+int knl_rule_list(uint32_t table, struct knl_rule *out, size_t max)
+{
+	struct fib_rule_hdr frh = {.family = AF_INET6};
+	GPtrArray *msgs = NULL;
+	int err, n;
+
+	if (max && !out)
+		return -EINVAL;
+	err = rtnl_dump(RTM_GETRULE, &frh, sizeof(frh), rtnl_keep_rule_table, &table, &msgs);
+	if (err)
+		return err;
+	for (unsigned int i = 0; i < msgs->len && i < max; i++)
+		(void)rtnl_rule_get(g_ptr_array_index(msgs, i), &out[i]);
+	n = msgs->len > INT_MAX ? INT_MAX : (int)msgs->len;
+	g_ptr_array_unref(msgs);
+	return n;
+}
+
+/* An IPv6 route request for dst/plen in table, tagged KNL_PROTO_MND. */
+static struct nl_msg *rtnl_route_msg(int type, int flags, uint32_t table,
+				     const struct in6_addr *dst, uint8_t plen)
+{
+	struct rtmsg rtm = {
+		.rtm_family = AF_INET6,
+		.rtm_dst_len = plen,
+		/* Tables above 255 exist only as RTA_TABLE. */
+		.rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC,
+		.rtm_protocol = KNL_PROTO_MND,
+		.rtm_scope = RT_SCOPE_UNIVERSE,
+		.rtm_type = RTN_UNICAST,
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+
+	if (!msg)
+		return NULL;
+	if (nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, RTA_TABLE, table) < 0 ||
+	    (plen && nla_put(msg, RTA_DST, sizeof(*dst), dst) < 0)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* The device and the lightweight tunnel: RTA_ENCAP_TYPE, then RTA_ENCAP
+ * nesting the type's own attributes (attr, len bytes of data for the seg6
+ * SRH; u32 action and table for seg6local). */
+static int rtnl_put_encap(struct nl_msg *msg, int oif, uint16_t type, const void *data, size_t len,
+			  uint32_t action, uint32_t lookup)
+{
+	struct nlattr *nest;
+
+	if (nla_put_u32(msg, RTA_OIF, (uint32_t)oif) < 0 ||
+	    nla_put_u16(msg, RTA_ENCAP_TYPE, type) < 0)
+		return -EMSGSIZE;
+	nest = nla_nest_start(msg, RTA_ENCAP);
+	if (!nest)
+		return -EMSGSIZE;
+	if (type == LWTUNNEL_ENCAP_SEG6) {
+		if (len > INT_MAX || nla_put(msg, SEG6_IPTUNNEL_SRH, (int)len, data) < 0)
+			return -EMSGSIZE;
+	} else if (nla_put_u32(msg, SEG6_LOCAL_ACTION, action) < 0 ||
+		   nla_put_u32(msg, SEG6_LOCAL_TABLE, lookup) < 0) {
+		return -EMSGSIZE;
+	}
+	return nla_nest_end(msg, nest) < 0 ? -EMSGSIZE : 0;
+}
+
+/* SEG6_IPTUNNEL_SRH for "mode encap.red segs seg": the mode (struct
+ * seg6_iptunnel_encap) and an SRH of one segment, as iproute2 builds it
+ * (hdrlen in 8-octet units beyond the first, type 4, segments_left =
+ * first_segment = 0). With encap.red and one segment the kernel puts no
+ * SRH on the wire: plain IPv6-in-IPv6 (RFC 2473) to seg. */
+#define RTNL_SEG6_ENCAP_LEN                                                                        \
+	(sizeof(struct seg6_iptunnel_encap) + sizeof(struct ipv6_sr_hdr) + sizeof(struct in6_addr))
+#define RTNL_SRCRT_TYPE_4 4 /* IPV6_SRCRT_TYPE_4, in the kernel's ipv6.h only */
+
+static void rtnl_seg6_encap_red(uint8_t buf[RTNL_SEG6_ENCAP_LEN], const struct in6_addr *seg)
+{
+	struct ipv6_sr_hdr srh = {
+		.hdrlen = (sizeof(struct ipv6_sr_hdr) + sizeof(struct in6_addr)) / 8 - 1,
+		.type = RTNL_SRCRT_TYPE_4,
+	};
+	int mode = SEG6_IPTUN_MODE_ENCAP_RED;
+
+	memcpy(buf, &mode, sizeof(mode));
+	buf += sizeof(struct seg6_iptunnel_encap);
+	memcpy(buf, &srh, sizeof(srh));
+	memcpy(buf + sizeof(srh), seg, sizeof(*seg));
+}
+
+static int rtnl_seg6_encap_msg(uint32_t table, const struct in6_addr *dst, uint8_t plen,
+			       const struct in6_addr *seg, int oif, uint32_t mtu,
+			       struct nl_msg **out)
+{
+	uint8_t enc[RTNL_SEG6_ENCAP_LEN];
+	struct nl_msg *msg;
+	struct nlattr *mx;
+	int err;
+
+	*out = NULL;
+	if (!seg || oif <= 0 || plen > 128 || (plen && !dst))
+		return -EINVAL;
+	rtnl_seg6_encap_red(enc, seg);
+	/* REPLACE: a second call moves the route to the new segment or MTU. */
+	msg = rtnl_route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, table, dst, plen);
+	if (!msg)
+		return -ENOMEM;
+	err = rtnl_put_encap(msg, oif, LWTUNNEL_ENCAP_SEG6, enc, sizeof(enc), 0, 0);
+	if (!err && mtu) {
+		mx = nla_nest_start(msg, RTA_METRICS);
+		if (!mx || nla_put_u32(msg, RTAX_MTU, mtu) < 0 || nla_nest_end(msg, mx) < 0)
+			err = -EMSGSIZE;
+	}
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	*out = msg;
+	return 0;
+}
+
+static int rtnl_seg6_dt6_msg(uint32_t table, const struct in6_addr *dst, uint8_t plen,
+			     uint32_t lookup, int oif, struct nl_msg **out)
+{
+	struct nl_msg *msg;
+	int err;
+
+	*out = NULL;
+	if (oif <= 0 || plen > 128 || (plen && !dst) || lookup == RT_TABLE_UNSPEC)
+		return -EINVAL;
+	msg = rtnl_route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, table, dst, plen);
+	if (!msg)
+		return -ENOMEM;
+	err = rtnl_put_encap(msg, oif, LWTUNNEL_ENCAP_SEG6_LOCAL, NULL, 0,
+			     SEG6_LOCAL_ACTION_END_DT6, lookup);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	*out = msg;
+	return 0;
+}
+
+int knl_route_add_seg6_encap(uint32_t table, const struct in6_addr *dst, uint8_t plen,
+			     const struct in6_addr *seg, int oif, uint32_t mtu)
+{
+	struct nl_msg *msg;
+	int err;
+
+	if (!rtnl_table_ok(table))
+		return -EINVAL;
+	err = rtnl_seg6_encap_msg(table, dst, plen, seg, oif, mtu, &msg);
+	return err ? err : rtnl_talk(msg, NULL, NULL);
+}
+
+int knl_route_add_seg6_dt6(uint32_t table, const struct in6_addr *dst, uint8_t plen,
+			   uint32_t lookup, int oif)
+{
+	struct nl_msg *msg;
+	int err;
+
+	if (!rtnl_table_ok(table))
+		return -EINVAL;
+	err = rtnl_seg6_dt6_msg(table, dst, plen, lookup, oif, &msg);
+	return err ? err : rtnl_talk(msg, NULL, NULL);
+}
+
+int knl_route_del(uint32_t table, const struct in6_addr *dst, uint8_t plen)
+{
+	if (!rtnl_table_ok(table) || plen > 128 || (plen && !dst))
+		return -EINVAL;
+	/* The kernel matches the destination, the table and, since it is
+	 * given, the protocol: only our route goes. */
+	return rtnl_talk(rtnl_route_msg(RTM_DELROUTE, 0, table, dst, plen), NULL, NULL);
+}
+
+/* One probe step: the kernel's answer as the reason. */
+static int rtnl_probe_step(struct nl_sock *sk, struct nl_msg *msg, int err, const char *what,
+			   char *why, size_t len)
+{
+	char ack[128] = "";
+
+	if (!err)
+		err = rtnl_talk_sk(sk, msg, NULL, NULL, ack, sizeof(ack));
+	if (err && why && len)
+		snprintf(why, len, "%s: %s%s%s", what, strerror(-err), ack[0] ? ": " : "", ack);
+	return err;
+}
+
+int knl_probe_seg6(uint32_t table, int oif, char *why, size_t len)
+{
+	/* Scratch destinations in the discard-only prefix (RFC 6666). */
+	static const struct in6_addr dst_encap = {{{0x01, 0x00, [15] = 0x01}}};
+	static const struct in6_addr dst_dt6 = {{{0x01, 0x00, [15] = 0x02}}};
+	static const struct in6_addr seg = {{{0x01, 0x00, [15] = 0x03}}};
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+	int one = 1, err;
+
+	if (!rtnl_table_ok(table) || oif <= 0)
+		return -EINVAL;
+	/* Its own socket: --check and the backend choice run before
+	 * knl_init(). */
+	sk = nl_socket_alloc();
+	if (!sk)
+		return -ENOMEM;
+	err = nl_connect(sk, NETLINK_ROUTE);
+	if (err < 0) {
+		err = rtnl_nle_errno(err);
+		if (why && len)
+			snprintf(why, len, "rtnetlink: %s", strerror(-err));
+		nl_socket_free(sk);
+		return err;
+	}
+	/* For the kernel's own words on what it refused. */
+	(void)setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+
+	err = rtnl_seg6_encap_msg(table, &dst_encap, 128, &seg, oif, 0, &msg);
+	err = rtnl_probe_step(sk, msg, err, "seg6 encap route", why, len);
+	if (!err) {
+		(void)rtnl_talk_sk(sk, rtnl_route_msg(RTM_DELROUTE, 0, table, &dst_encap, 128),
+				   NULL, NULL, NULL, 0);
+		err = rtnl_seg6_dt6_msg(table, &dst_dt6, 128, RT_TABLE_LOCAL, oif, &msg);
+		err = rtnl_probe_step(sk, msg, err, "seg6local End.DT6 route", why, len);
+		if (!err)
+			(void)rtnl_talk_sk(sk,
+					   rtnl_route_msg(RTM_DELROUTE, 0, table, &dst_dt6, 128),
+					   NULL, NULL, NULL, 0);
+	}
+	nl_socket_free(sk);
+	return err;
 }
 
 /* ---------------------------------------------------------------- sysctl */

@@ -11,6 +11,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define KNL_PROTO_MND 0xd7 /* rtm_protocol / FRA_PROTOCOL of mnd's routes and rules */
@@ -64,6 +65,46 @@ int knl_rule_add_from(const struct in6_addr *src, uint32_t table, uint32_t prio)
 int knl_rule_del_from(const struct in6_addr *src, uint32_t table, uint32_t prio);
 int knl_route_add_default_dev(uint32_t table, int oif, uint32_t mtu);
 int knl_route_del_table(uint32_t table);
+
+/* Policy rules with more selectors, for the kernel data-plane backends:
+ * "[from src/src_len] [to dst/dst_len] [ipproto ipproto] lookup table" at
+ * priority prio, tagged protocol (FRA_PROTOCOL). A zero length or
+ * ipproto is "any". */
+struct knl_rule {
+	struct in6_addr src, dst;
+	uint8_t src_len, dst_len;
+	uint8_t ipproto;
+	uint8_t protocol;
+	uint32_t prio;
+	uint32_t table; /* RT_TABLE_LOCAL allowed */
+};
+/* Add; the same rule already there is success. */
+int knl_rule_add(const struct knl_rule *r);
+/* Delete every rule with exactly these selectors, priority and table,
+ * and, unless r->protocol is 0, this protocol. Returns how many or -errno. */
+int knl_rule_del(const struct knl_rule *r);
+/* The rules that look up table and have no selector other than those of
+ * struct knl_rule: up to max of them into out, in priority order. Returns
+ * how many there are (possibly more than max) or -errno. */
+int knl_rule_list(uint32_t table, struct knl_rule *out, size_t max);
+
+/* seg6 lightweight tunnels (notes: testbed.md §4), tagged KNL_PROTO_MND,
+ * replacing a route to the same destination in that table. plen 0 is the
+ * default route (dst may then be NULL). */
+/* "dst/plen encap seg6 mode encap.red segs seg dev oif [mtu mtu]": plain
+ * IPv6-in-IPv6 to seg (no SRH), the outer source chosen by the kernel. */
+int knl_route_add_seg6_encap(uint32_t table, const struct in6_addr *dst, uint8_t plen,
+			     const struct in6_addr *seg, int oif, uint32_t mtu);
+/* "dst/plen encap seg6local action End.DT6 table lookup dev oif": strip the
+ * outer header, route the inner packet in table lookup. */
+int knl_route_add_seg6_dt6(uint32_t table, const struct in6_addr *dst, uint8_t plen,
+			   uint32_t lookup, int oif);
+/* Delete our (KNL_PROTO_MND) route to dst/plen in table. */
+int knl_route_del(uint32_t table, const struct in6_addr *dst, uint8_t plen);
+/* Does the kernel accept both kinds? Adds one of each to the scratch
+ * table through oif and deletes them again. Needs no knl_init(). 0, or
+ * -errno with the kernel's reason in why. */
+int knl_probe_seg6(uint32_t table, int oif, char *why, size_t len);
 
 /* Remove every rule and route tagged KNL_PROTO_MND (start-up after a
  * crash, clean stop). Returns the number removed or -errno. */

@@ -19,8 +19,8 @@ static const struct {
 	const char *name;
 	const struct tnl_backend *be;
 } tnl_table[] = {
-	{"ip6tnl", NULL},
-	{"seg6", NULL},
+	{"ip6tnl", &tnl_ip6tnl},
+	{"seg6", &tnl_seg6},
 	{"tun", &tnl_tun},
 };
 

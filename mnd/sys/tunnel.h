@@ -38,7 +38,9 @@ struct tnl_backend {
 	int (*unbind)(struct tnl_binding *b);
 };
 
+extern const struct tnl_backend tnl_seg6;
 extern const struct tnl_backend tnl_tun;
+extern const struct tnl_backend tnl_ip6tnl;
 
 /* "auto", "tun", "seg6", "ip6tnl": the backend, or NULL with a reason. */
 const struct tnl_backend *tnl_select(const char *name, char *why, size_t len);

@@ -176,7 +176,9 @@ t1=${first1%%|*}
 t2=${first2%%|*}
 if [[ -n $t1 && -n $t2 ]]; then
 	gap=$(awk -v a="$t1" -v b="$t2" 'BEGIN {d = a - b; if (d < 0) d = -d; printf "%.3f", d * 1000}')
-	check "BUs to DAR1 and DAR2 sent ${gap} ms apart (< 5 ms)" awk -v g="$gap" 'BEGIN {exit !(g < 5)}'
+	# MND_BU_GAP_MS: the bound, 5 ms unless a slow guest kernel (tests/kernel/) needs more
+	check "BUs to DAR1 and DAR2 sent ${gap} ms apart (< ${MND_BU_GAP_MS:-5} ms)" \
+		awk -v g="$gap" -v m="${MND_BU_GAP_MS:-5}" 'BEGIN {exit !(g < m)}'
 else
 	notok "BUs to both DARs captured (DAR1: ${t1:-none}, DAR2: ${t2:-none})"
 fi
