@@ -46,18 +46,19 @@ struct ctl_entry {
 	gint64 set_at; /* monotonic us */
 };
 
+struct ctl_ratelimit {
+	gint64 window;
+	unsigned int n;
+	unsigned long suppressed;
+};
+
 struct ctl_conn {
 	int fd;
 	guint watch;
 	struct ucred peer; /* SO_PEERCRED at connect time */
 	unsigned int slot;
 	unsigned long n_req, n_err;
-};
-
-struct ctl_ratelimit {
-	gint64 window;
-	unsigned int n;
-	unsigned long suppressed;
+	struct ctl_ratelimit rl_set; /* per client: one flooding client hides no other */
 };
 
 static struct {
@@ -461,9 +462,13 @@ static void ctl_do(struct ctl_txn *t)
 	}
 }
 
-static void ctl_log(const struct ctl_conn *c, const struct ctl_txn *t)
+static void ctl_log(struct ctl_conn *c, const struct ctl_txn *t)
 {
-	struct ctl_ratelimit *rl = t->rep.status ? &ctl.rl_err : &ctl.rl_req;
+	/* Mode changes have their own budget: a burst of queries must not
+	 * hide which application asked for which mode. */
+	struct ctl_ratelimit *rl = t->rep.status                     ? &ctl.rl_err
+				   : t->req.op == MNSOCK_OP_SET_MODE ? &c->rl_set
+								     : &ctl.rl_req;
 	enum log_level lvl = LOG_LVL_DEBUG;
 	const char *mode = "-", *proto = "-", *local = "-";
 	char peer[48] = "", held[40] = "";

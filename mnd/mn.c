@@ -94,6 +94,7 @@ struct mn {
 	guint timer;
 	uint64_t timer_at;
 	char *status_path;
+	char *status_last; /* what the status file holds */
 	bool stopping;
 
 	/* The flow tracker, per kept anchor: the cookies of its continuity
@@ -1053,7 +1054,6 @@ static void mn_write_status(void)
 {
 	GString *s;
 	struct anchor *a;
-	uint64_t now = mn_now();
 	GError *e = NULL;
 
 	if (!mn.status_path)
@@ -1071,12 +1071,11 @@ static void mn_write_status(void)
 			const struct bul_entry *b = &a->bul;
 
 			g_string_append_printf(
-				s, " binding=%s coa=%s seq=%u lifetime=%u remaining=%lld",
+				s, " binding=%s coa=%s seq=%u lifetime=%u expires=%llu",
 				bul_state_name(b->state), log_addr(&b->coa), b->seq,
 				b->lifetime_granted,
-				b->expires_at == BUL_NEVER
-					? 0LL
-					: (long long)((int64_t)(b->expires_at - now) / 1000));
+				b->expires_at == BUL_NEVER ? 0ULL
+							   : (unsigned long long)(b->expires_at / 1000));
 		} else {
 			g_string_append(s, " binding=none");
 		}
@@ -1089,11 +1088,18 @@ static void mn_write_status(void)
 	}
 	g_string_append_printf(s, "handover seq=%u active=%d kept=%u released=%u\n", mn.ho.seq,
 			       mn.ho.active, mn.ho.kept, mn.ho.released);
+	/* Every RA ends here: write (and fsync) only what changed, so an idle
+	 * node does not touch the disk every few seconds. */
+	if (mn.status_last && !strcmp(mn.status_last, s->str)) {
+		g_string_free(s, TRUE);
+		return;
+	}
 	if (!g_file_set_contents(mn.status_path, s->str, (gssize)s->len, &e)) {
 		log_warn("status-write-failed path=%s error=%s", mn.status_path, e->message);
 		g_error_free(e);
 	}
-	g_string_free(s, TRUE);
+	g_free(mn.status_last);
+	mn.status_last = g_string_free(s, FALSE);
 }
 
 void mn_dump(void)
@@ -1396,6 +1402,8 @@ void mn_stop(void)
 		g_unlink(mn.status_path);
 	g_free(mn.status_path);
 	mn.status_path = NULL;
+	g_free(mn.status_last);
+	mn.status_last = NULL;
 	free(mn.spki);
 	mn_key_free(mn.key);
 	log_info("stopped");

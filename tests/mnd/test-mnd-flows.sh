@@ -152,9 +152,10 @@ check "flow A (bypass) marked through the control socket" \
 	tb_wait_log "$TB_RUN/a1.log" "mode-set bypass status=0 "
 check "flow B (continuity) marked through the control socket" \
 	tb_wait_log "$TB_RUN/b1.log" "mode-set continuity status=0 "
+# The reply can reach the client before mnd's log line is written: wait for it.
 check "mnd logs the request with pid, uid, op, mode, cookie and local address" \
-	grep -qE "ctl-request pid=[0-9]+ uid=0 op=set-mode mode=continuity cookie=[0-9]+ local=\[$HOA1\]:[0-9]+ proto=tcp status=0" \
-	"$TB_RUN/mnd.log"
+	tb_wait_log "$TB_RUN/mnd.log" \
+	"ctl-request pid=[0-9]+ uid=0 op=set-mode mode=continuity cookie=[0-9]+ local=\[$HOA1\]:[0-9]+ proto=tcp status=0"
 l=$(ask b1 info)
 check "get-mode/get-info on B: continuity by application, anchored at DAR1, current ($l)" \
 	grep -q "mode=continuity why=application local=$HOA1 anchor=$DAR1_ADDR role=current" <<<"$l"

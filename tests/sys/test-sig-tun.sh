@@ -3,7 +3,7 @@
 #
 # On the tb testbed (3 DARs): mn-dar --backend tun runs on DAR1; sigtun-probe (in the MN's
 # namespace) plays the mobile node with sig.c and tnl_tun.c, one command at a time over a FIFO.
-#   - tnl_select: tun and auto -> tun; seg6/ip6tnl not implemented yet; unknown names refused
+#   - tnl_select: tun -> tun; auto -> the best this kernel has, saying why; unknown names refused
 #   - at DAR1: a CGA HoA on eth0; a TCP connection CN -> HoA opened (64 KiB each way)
 #   - move to DAR2: old routes gone, HoA deprecated; first BU (CGA) tunnelled CoA -> DAR1
 #     through sig.c; BA tunnelled back, status 0, PHKT decrypts; bind the tun backend:
@@ -262,11 +262,19 @@ tb_wait_log "$work/probe.out" '^note ready' >/dev/null 2>&1 || {
 
 probe select tun && [[ $REPLY_LINE == *"-> tun"* ]]
 check "tnl_select(tun) -> tun ($REPLY_LINE)" test $? = 0
-probe select auto && [[ $REPLY_LINE == *"-> tun"* ]]
-check "tnl_select(auto) -> tun, saying why ($REPLY_LINE)" test $? = 0
+# auto prefers ip6tnl, then seg6, then tun, and says why it passed the better ones over.
+probe select auto && [[ $REPLY_LINE == *"-> ip6tnl"* || $REPLY_LINE == *"ip6tnl:"* ]]
+check "tnl_select(auto) -> a backend, saying why the better ones were passed over ($REPLY_LINE)" \
+	test $? = 0
+# The kernel backends: available, or NULL with the kernel's reason (this CI kernel has seg6
+# but no ip6_tunnel).
 for b in seg6 ip6tnl; do
-	! probe select $b && [[ $REPLY_LINE == *"not implemented yet"* ]]
-	check "tnl_select($b) -> NULL, not implemented yet" test $? = 0
+	if probe select $b; then
+		[[ $REPLY_LINE == *"-> $b"* ]]
+	else
+		[[ $REPLY_LINE != *"not implemented"* && -n $REPLY_LINE ]]
+	fi
+	check "tnl_select($b) -> $b, or NULL with the kernel's reason ($REPLY_LINE)" test $? = 0
 done
 ! probe select bogus && [[ $REPLY_LINE == *unknown* ]]
 check "tnl_select(bogus) -> NULL ($REPLY_LINE)" test $? = 0
