@@ -48,8 +48,6 @@
 
 #define IP6TNL_MAX_BINDINGS 32
 #define IP6TNL_MAX_SLOT 100 /* tables 4200-4299, priorities 1100-1199 */
-#define IP6TNL_MIN_MTU 1280 /* IPv6 minimum link MTU */
-#define IP6TNL_DEFAULT_LINK_MTU 1500
 #define IP6TNL_HOP_LIMIT 64
 #define IP6TNL_ADDR_GEN_MODE_NONE 1            /* IN6_ADDR_GEN_MODE_NONE */
 #define IP6TNL_PROBE_FMT TNL_NAME_PREFIX "p%u" /* probe link: mntp<pid> */
@@ -136,17 +134,6 @@ static int ip6tnl_result(int nle)
 	default:
 		return -EIO;
 	}
-}
-
-/* Inner MTU for a link MTU: room for the outer header, never below the
- * IPv6 minimum (RFC 2473: at 1280 the outer packet gets fragmented). */
-static uint32_t ip6tnl_inner_mtu(uint32_t link_mtu)
-{
-	if (!link_mtu)
-		link_mtu = IP6TNL_DEFAULT_LINK_MTU;
-	if (link_mtu < IP6TNL_MIN_MTU + TNL_OUTER_OVERHEAD)
-		return IP6TNL_MIN_MTU;
-	return link_mtu - TNL_OUTER_OVERHEAD;
 }
 
 /* An ip6ip6 link object: the whole parameter set, since the kernel's
@@ -388,7 +375,7 @@ static int ip6tnl_bind(struct tnl_binding *tb)
 	b->dar = tb->dar;
 	b->slot = tb->slot;
 	b->link = tb->ifindex;
-	b->mtu = ip6tnl_inner_mtu(tb->mtu);
+	b->mtu = tnl_inner_mtu(tb->mtu);
 	snprintf(b->name, sizeof(b->name), TNL_NAME_PREFIX "%u", tb->slot);
 	table = TNL_TABLE_BASE + tb->slot;
 
@@ -459,7 +446,7 @@ static int ip6tnl_rebind(struct tnl_binding *tb, const struct in6_addr *coa)
 	if (!b)
 		return -ENOENT;
 	/* The new link may have another MTU: follow it in the same request. */
-	mtu = ip6tnl_inner_mtu(tb->mtu);
+	mtu = tnl_inner_mtu(tb->mtu);
 	rc = ip6tnl_link_change(b, coa, mtu);
 	if (rc == 0) {
 		b->coa = *coa;

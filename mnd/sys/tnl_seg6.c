@@ -63,8 +63,6 @@
 #define TNL_SEG6_LOCAL_PROTO (KNL_PROTO_MND + 1)
 #define TNL_SEG6_LOCAL_MAX 16 /* local-table rules looked at */
 #define TNL_SEG6_IPPROTO_IPV6 41
-#define TNL_SEG6_MIN_MTU 1280 /* IPv6 minimum link MTU */
-#define TNL_SEG6_DEFAULT_LINK_MTU 1500
 
 _Static_assert(TNL_SEG6_DOWN_PRIO_BASE + TNL_SEG6_MAX_SLOT <= TNL_SEG6_LOCAL_PRIO &&
 		       TNL_SEG6_LOCAL_PRIO < TNL_RULE_PRIO_BASE,
@@ -95,17 +93,6 @@ static struct tnl_seg6_binding *tnl_seg6_find(const struct in6_addr *hoa)
 		if (S.b[i].used && tnl_seg6_addr_eq(&S.b[i].hoa, hoa))
 			return &S.b[i];
 	return NULL;
-}
-
-/* Route MTU for a link MTU: room for the outer header, never below the
- * IPv6 minimum (RFC 2473: at 1280 the outer packet gets fragmented). */
-static uint32_t tnl_seg6_inner_mtu(uint32_t link_mtu)
-{
-	if (!link_mtu)
-		link_mtu = TNL_SEG6_DEFAULT_LINK_MTU;
-	if (link_mtu < TNL_SEG6_MIN_MTU + TNL_OUTER_OVERHEAD)
-		return TNL_SEG6_MIN_MTU;
-	return link_mtu - TNL_OUTER_OVERHEAD;
 }
 
 static bool tnl_seg6_ignorable(int rc)
@@ -238,7 +225,7 @@ static int tnl_seg6_bind(struct tnl_binding *tb)
 	rc = tnl_seg6_down_add(b, &b->coa);
 	if (rc == 0)
 		rc = knl_route_add_seg6_encap(up.table, NULL, 0, &b->dar, b->ifindex,
-					      tnl_seg6_inner_mtu(b->link_mtu));
+					      tnl_inner_mtu(b->link_mtu));
 	if (rc == 0)
 		rc = knl_rule_add(&up);
 	if (rc < 0) {
@@ -281,7 +268,7 @@ static int tnl_seg6_rebind(struct tnl_binding *tb, const struct in6_addr *coa)
 
 		b->link_mtu = tb->mtu;
 		rc2 = knl_route_add_seg6_encap(TNL_TABLE_BASE + b->slot, NULL, 0, &b->dar,
-					       b->ifindex, tnl_seg6_inner_mtu(b->link_mtu));
+					       b->ifindex, tnl_inner_mtu(b->link_mtu));
 		if (rc == 0)
 			rc = rc2;
 	}

@@ -41,8 +41,6 @@
 #define TUN_PATH "/dev/net/tun"
 #define TUN_MAX_BINDINGS 32
 #define TUN_MAX_SLOT 100
-#define TUN_MIN_MTU 1280 /* IPv6 minimum link MTU */
-#define TUN_DEFAULT_LINK_MTU 1500
 #define TUN_IP6_HLEN 40
 #define TUN_PKT_MAX 65536
 #define TUN_RX_BUDGET 64
@@ -81,17 +79,6 @@ static struct tun_binding *tun_find(const struct in6_addr *hoa)
 		if (T.b[i].used && tun_addr_eq(&T.b[i].hoa, hoa))
 			return &T.b[i];
 	return NULL;
-}
-
-/* Inner MTU for a link MTU: room for the outer header, never below the
- * IPv6 minimum (RFC 2473: at 1280 the outer packet gets fragmented). */
-static uint32_t tun_inner_mtu(uint32_t link_mtu)
-{
-	if (!link_mtu)
-		link_mtu = TUN_DEFAULT_LINK_MTU;
-	if (link_mtu < TUN_MIN_MTU + TNL_OUTER_OVERHEAD)
-		return TUN_MIN_MTU;
-	return link_mtu - TNL_OUTER_OVERHEAD;
 }
 
 /* SIOCSIFMTU / SIOCSIFFLAGS: the two link settings rtnl.h does not
@@ -137,7 +124,7 @@ static int tun_update_mtu(void)
 
 		if (!T.b[i].used)
 			continue;
-		m = tun_inner_mtu(T.b[i].link_mtu);
+		m = tnl_inner_mtu(T.b[i].link_mtu);
 		if (!mtu || m < mtu)
 			mtu = m;
 	}
@@ -296,7 +283,7 @@ static int tun_init(void)
 		rc = knl_sysctl_set(TUN_DEV, "addr_gen_mode", TUN_ADDR_GEN_MODE_NONE);
 	if (rc < 0)
 		goto fail;
-	rc = tun_set_mtu(tun_inner_mtu(TUN_DEFAULT_LINK_MTU));
+	rc = tun_set_mtu(tnl_inner_mtu(TNL_DEFAULT_LINK_MTU));
 	if (rc == 0)
 		rc = tun_link_up();
 	if (rc < 0)
@@ -378,7 +365,7 @@ static int tun_bind(struct tnl_binding *tb)
 	 * the table, then the rule that sends the HoA's traffic there. */
 	rc = tun_update_mtu();
 	if (rc == 0)
-		rc = knl_route_add_default_dev(table, T.ifindex, tun_inner_mtu(tb->mtu));
+		rc = knl_route_add_default_dev(table, T.ifindex, tnl_inner_mtu(tb->mtu));
 	if (rc == 0)
 		rc = knl_rule_add_from(&tb->hoa, table, TNL_RULE_PRIO_BASE + tb->slot);
 	if (rc < 0) {
@@ -412,12 +399,12 @@ static int tun_rebind(struct tnl_binding *tb, const struct in6_addr *coa)
 		b->link_mtu = tb->mtu;
 		rc = tun_update_mtu();
 		if (rc == 0)
-			rc = knl_route_add_default_dev(table, T.ifindex, tun_inner_mtu(tb->mtu));
+			rc = knl_route_add_default_dev(table, T.ifindex, tnl_inner_mtu(tb->mtu));
 		/* An adapter that does not replace: delete, then add (a moment
 		 * without the route, while the binding moves anyway). */
 		if (rc == -EEXIST) {
 			(void)knl_route_del_table(table);
-			rc = knl_route_add_default_dev(table, T.ifindex, tun_inner_mtu(tb->mtu));
+			rc = knl_route_add_default_dev(table, T.ifindex, tnl_inner_mtu(tb->mtu));
 		}
 	}
 	return rc;

@@ -94,3 +94,12 @@ const struct tnl_backend *tnl_select(const char *name, char *why, size_t len)
 	tnl_why(why, len, "no usable backend: %s", all);
 	return NULL;
 }
+
+uint32_t tnl_inner_mtu(uint32_t link_mtu)
+{
+	if (!link_mtu)
+		link_mtu = TNL_DEFAULT_LINK_MTU;
+	if (link_mtu < TNL_MIN_MTU + TNL_OUTER_OVERHEAD)
+		return TNL_MIN_MTU;
+	return link_mtu - TNL_OUTER_OVERHEAD;
+}

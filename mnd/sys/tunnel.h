@@ -17,6 +17,8 @@
 #define TNL_TABLE_BASE 4200     /* routing table of binding i: base + i */
 #define TNL_RULE_PRIO_BASE 1100 /* "from HoA" rules: after the local rule */
 #define TNL_OUTER_OVERHEAD 40
+#define TNL_MIN_MTU 1280 /* IPv6 minimum link MTU */
+#define TNL_DEFAULT_LINK_MTU 1500
 
 struct tnl_binding {
 	struct in6_addr hoa, coa, dar;
@@ -40,6 +42,11 @@ struct tnl_backend {
 
 extern const struct tnl_backend tnl_seg6;
 extern const struct tnl_backend tnl_tun;
+
+/* Inner MTU for a link MTU: room for the outer header, never below the
+ * IPv6 minimum (RFC 2473: at 1280 the outer packet gets fragmented);
+ * 0 means unknown (1500 assumed). */
+uint32_t tnl_inner_mtu(uint32_t link_mtu);
 extern const struct tnl_backend tnl_ip6tnl;
 
 /* "auto", "tun", "seg6", "ip6tnl": the backend, or NULL with a reason. */
