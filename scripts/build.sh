@@ -8,9 +8,13 @@ dir=$1
 shift
 cd "$top"
 mkdir -p m4
+# Several build directories may share this tree: one autoreconf at a time.
+exec 9>"$top/.autoreconf.lock"
+flock 9
 if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
 	autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 fi
+flock -u 9
 mkdir -p "$dir"
 cd "$dir"
 want="$*"

@@ -24,6 +24,14 @@ enum anchor_role {
 	ANCHOR_HOME_AGAIN, /* back at this DAR: de-registering, address native again */
 };
 
+/* What the user asked for an address (D-Bus KeepAddress/ReleaseAddress);
+ * NONE: its flows decide. */
+enum anchor_pin {
+	ANCHOR_PIN_NONE,
+	ANCHOR_PIN_KEEP,    /* keep on every move, flows or not */
+	ANCHOR_PIN_RELEASE, /* let go: now if kept, else at the next move */
+};
+
 struct anchor {
 	bool used;
 	unsigned int slot;
@@ -34,6 +42,7 @@ struct anchor {
 	struct in6_addr router_ll; /* the router's link-local address */
 	int ifindex;
 	enum anchor_role role;
+	enum anchor_pin pin;
 	uint64_t first_seen, last_seen; /* monotonic ms */
 	uint32_t ra_valid, ra_preferred;
 
