@@ -21,7 +21,8 @@
  * before the link exists or has that CoA (and the kernel, with no
  * tunnel for it, answers with an ICMPv6 error the DAR ignores).
  *
- * Links are created and changed with libnl's link API on a socket of
+ * Links are created and changed with libnl's link API (ip6tnl_link.c,
+ * shared with the reference DAR, which makes the other end) on a socket of
  * our own (knl's request socket is private to it); rules and routes go
  * through knl, tagged KNL_PROTO_MND.
  */
@@ -32,23 +33,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <linux/ip6_tunnel.h> /* after <net/if.h> and <netinet/in.h> (libc-compat) */
-
 #include <glib.h>
-#include <netlink/cache.h>
-#include <netlink/errno.h>
-#include <netlink/handlers.h>
-#include <netlink/netlink.h>
-#include <netlink/socket.h>
-#include <netlink/route/link.h>
-#include <netlink/route/link/ip6tnl.h>
 
+#include "sys/ip6tnl_link.h"
 #include "sys/knl.h"
 #include "sys/tunnel.h"
 
 #define IP6TNL_MAX_BINDINGS 32
-#define IP6TNL_MAX_SLOT 100 /* tables 4200-4299, priorities 1100-1199 */
-#define IP6TNL_HOP_LIMIT 64
+#define IP6TNL_MAX_SLOT 100                    /* tables 4200-4299, priorities 1100-1199 */
 #define IP6TNL_ADDR_GEN_MODE_NONE 1            /* IN6_ADDR_GEN_MODE_NONE */
 #define IP6TNL_PROBE_FMT TNL_NAME_PREFIX "p%u" /* probe link: mntp<pid> */
 
@@ -63,252 +55,44 @@ struct ip6tnl_binding {
 };
 
 static struct {
-	struct nl_sock *sk;
-	int err; /* the kernel's errno of the last failed request */
+	struct ip6tnl_sock nl;
 	struct ip6tnl_binding b[IP6TNL_MAX_BINDINGS];
 } I;
 
-/* ---------------------------------------------------------------- netlink */
-
-/* Keep the kernel's errno: libnl folds it into coarser NLE_* codes. */
-static int ip6tnl_nl_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
-{
-	I.err = e->error;
-	return NL_STOP;
-}
-
-static void ip6tnl_sock_close(struct nl_sock *sk)
-{
-	if (sk)
-		nl_socket_free(sk); /* closes it too */
-}
-
-static int ip6tnl_sock_open(struct nl_sock **out)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-	int err;
-
-	if (!sk)
-		return -ENOMEM;
-	err = nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, ip6tnl_nl_error, NULL);
-	if (err >= 0)
-		err = nl_connect(sk, NETLINK_ROUTE);
-	if (err < 0) {
-		nl_socket_free(sk);
-		return err == -NLE_PERM ? -EPERM : -EPROTO;
-	}
-	*out = sk;
-	return 0;
-}
-
-/* A libnl result as 0 or -errno: the kernel's own errno when it answered
- * with one, else the nearest errno of the NLE_* code. */
-static int ip6tnl_result(int nle)
-{
-	int kerr = I.err;
-
-	I.err = 0;
-	if (nle >= 0)
-		return 0;
-	if (kerr < 0)
-		return kerr;
-	switch (-nle) {
-	case NLE_NOMEM:
-		return -ENOMEM;
-	case NLE_EXIST:
-		return -EEXIST;
-	case NLE_OBJ_NOTFOUND:
-		return -ENOENT;
-	case NLE_NODEV:
-		return -ENODEV;
-	case NLE_OPNOTSUPP:
-		return -EOPNOTSUPP;
-	case NLE_PERM:
-		return -EPERM;
-	case NLE_INVAL:
-		return -EINVAL;
-	case NLE_RANGE:
-		return -ERANGE;
-	case NLE_BUSY:
-		return -EBUSY;
-	default:
-		return -EIO;
-	}
-}
-
-/* An ip6ip6 link object: the whole parameter set, since the kernel's
- * changelink resets whatever a request leaves out. */
-static struct rtnl_link *ip6tnl_params(int link, const struct in6_addr *local,
-				       const struct in6_addr *remote)
-{
-	struct rtnl_link *l = rtnl_link_ip6_tnl_alloc();
-	struct in6_addr lo = *local, re = *remote;
-
-	if (!l)
-		return NULL;
-	if (rtnl_link_ip6_tnl_set_link(l, (uint32_t)link) < 0 ||
-	    rtnl_link_ip6_tnl_set_local(l, &lo) < 0 || rtnl_link_ip6_tnl_set_remote(l, &re) < 0 ||
-	    rtnl_link_ip6_tnl_set_proto(l, IPPROTO_IPV6) < 0 ||
-	    /* No Tunnel Encapsulation Limit option: the outer header is
-	     * exactly TNL_OUTER_OVERHEAD bytes ("encaplimit none"). */
-	    rtnl_link_ip6_tnl_set_flags(l, IP6_TNL_F_IGN_ENCAP_LIMIT) < 0 ||
-	    rtnl_link_ip6_tnl_set_encaplimit(l, 0) < 0 ||
-	    rtnl_link_ip6_tnl_set_ttl(l, IP6TNL_HOP_LIMIT) < 0) {
-		rtnl_link_put(l);
-		return NULL;
-	}
-	return l;
-}
-
-static int ip6tnl_link_add(struct nl_sock *sk, const char *name, int link,
-			   const struct in6_addr *local, const struct in6_addr *remote,
-			   uint32_t mtu)
-{
-	struct rtnl_link *l = ip6tnl_params(link, local, remote);
-	int err;
-
-	if (!l)
-		return -ENOMEM;
-	rtnl_link_set_name(l, name);
-	if (mtu)
-		rtnl_link_set_mtu(l, mtu);
-	/* EXCL: an existing link of that name is not silently reused. */
-	err = ip6tnl_result(rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL));
-	rtnl_link_put(l);
-	return err;
-}
-
-/* Delete the link of that name if it is an ip6tnl: a TUN mnt0 belongs to
- * the tun backend (of another mnd), whatever its name says. */
-static int ip6tnl_link_del(struct nl_sock *sk, const char *name)
-{
-	struct rtnl_link *l = NULL;
-	int err;
-
-	err = ip6tnl_result(rtnl_link_get_kernel(sk, 0, name, &l));
-	if (err < 0)
-		return err;
-	if (rtnl_link_is_ip6_tnl(l))
-		err = ip6tnl_result(rtnl_link_delete(sk, l));
-	else
-		err = -EBUSY;
-	rtnl_link_put(l);
-	return err;
-}
-
 /* Change an existing link: tunnel parameters (if local is given), MTU
- * (if not 0) and up. The kernel applies the parameters before the MTU,
- * so the MTU asked for is the one that stays. */
-static int ip6tnl_link_change(const struct ip6tnl_binding *b, const struct in6_addr *local,
-			      uint32_t mtu)
+ * (if not 0) and up. */
+static int ip6tnl_link_change_b(const struct ip6tnl_binding *b, const struct in6_addr *local,
+				uint32_t mtu)
 {
-	struct rtnl_link *orig = rtnl_link_alloc(), *chg;
-	int err;
-
-	chg = local ? ip6tnl_params(b->link, local, &b->dar) : rtnl_link_alloc();
-	if (!orig || !chg) {
-		err = -ENOMEM;
-		goto out;
-	}
-	rtnl_link_set_ifindex(orig, b->ifindex);
-	rtnl_link_set_name(orig, b->name);
-	if (mtu)
-		rtnl_link_set_mtu(chg, mtu);
-	rtnl_link_set_flags(chg, IFF_UP);
-	err = ip6tnl_result(rtnl_link_change(I.sk, orig, chg, 0));
-out:
-	if (orig)
-		rtnl_link_put(orig);
-	if (chg)
-		rtnl_link_put(chg);
-	return err;
+	return ip6tnl_link_change(&I.nl, b->ifindex, b->name, b->link, local,
+				  local ? &b->dar : NULL, mtu);
 }
 
 /* Delete every ip6tnl link named mnt*: what a crashed or killed mnd left
  * behind. The tun backend's mnt0 is a TUN device and is left alone. */
-struct ip6tnl_sweep {
-	GPtrArray *names;
-};
-
-static void ip6tnl_sweep_one(struct nl_object *obj, void *arg)
-{
-	struct rtnl_link *l = (struct rtnl_link *)obj;
-	struct ip6tnl_sweep *s = arg;
-	const char *name = rtnl_link_get_name(l);
-
-	if (name && g_str_has_prefix(name, TNL_NAME_PREFIX) && rtnl_link_is_ip6_tnl(l))
-		g_ptr_array_add(s->names, g_strdup(name));
-}
-
 static int ip6tnl_sweep(void)
 {
-	struct ip6tnl_sweep s;
-	struct nl_cache *cache;
-	int err, n = 0;
-
-	err = ip6tnl_result(rtnl_link_alloc_cache(I.sk, AF_UNSPEC, &cache));
-	if (err < 0)
-		return err;
-	s.names = g_ptr_array_new_with_free_func(g_free);
-	nl_cache_foreach(cache, ip6tnl_sweep_one, &s);
-	nl_cache_free(cache);
-	for (unsigned int i = 0; i < s.names->len; i++)
-		if (ip6tnl_link_del(I.sk, g_ptr_array_index(s.names, i)) == 0)
-			n++;
-	g_ptr_array_unref(s.names);
-	return n;
+	return ip6tnl_link_sweep(&I.nl, TNL_NAME_PREFIX);
 }
 
 /* ---------------------------------------------------------------- backend */
 
-/*
- * Create and delete a throw-away ip6ip6 link: the only sure test, since
- * the module may be loadable but not loaded, and creating the link is
- * what loads it. Its remote is in the discard-only prefix 100::/64
- * (RFC 6666), which no real tunnel uses, and it never comes up.
- */
 static int ip6tnl_probe(char *why, size_t len)
 {
-	static const struct in6_addr any = IN6ADDR_ANY_INIT;
-	struct in6_addr discard = {.s6_addr = {0x01, [15] = 1}};
 	char name[IFNAMSIZ];
-	struct nl_sock *sk;
-	int err;
 
-	err = ip6tnl_sock_open(&sk);
-	if (err < 0) {
-		snprintf(why, len, "rtnetlink: %s", g_strerror(-err));
-		return err;
-	}
 	snprintf(name, sizeof(name), IP6TNL_PROBE_FMT, (unsigned int)getpid());
-	err = ip6tnl_link_add(sk, name, 0, &any, &discard, 0);
-	if (err == -EEXIST) {
-		/* A probe link of a dead process with our pid. */
-		(void)ip6tnl_link_del(sk, name);
-		err = ip6tnl_link_add(sk, name, 0, &any, &discard, 0);
-	}
-	if (err == 0)
-		(void)ip6tnl_link_del(sk, name);
-	ip6tnl_sock_close(sk);
-	/* The kernel's words for an unknown link kind (no module to load). */
-	if (err == -EOPNOTSUPP)
-		snprintf(why, len, "kernel has no ip6_tunnel (Unknown device type)");
-	else if (err == -EPERM)
-		snprintf(why, len, "creating an ip6tnl link: %s (needs CAP_NET_ADMIN)",
-			 g_strerror(-err));
-	else if (err < 0)
-		snprintf(why, len, "creating an ip6tnl link: %s", g_strerror(-err));
-	return err;
+	return ip6tnl_link_probe(name, why, len);
 }
 
 static int ip6tnl_init(void)
 {
 	int err;
 
-	if (I.sk)
+	if (I.nl.sk)
 		return -EALREADY;
 	memset(&I.b, 0, sizeof(I.b));
-	err = ip6tnl_sock_open(&I.sk);
+	err = ip6tnl_sock_open(&I.nl);
 	if (err < 0)
 		return err;
 	/* Crash recovery: knl_flush_own removed the rules and routes of a
@@ -340,7 +124,7 @@ static int ip6tnl_teardown(const struct ip6tnl_binding *b)
 	rc = knl_route_del_table(table);
 	if (rc < 0 && rc != -ENOENT && rc != -ESRCH && !first)
 		first = rc;
-	rc = ip6tnl_link_del(I.sk, b->name);
+	rc = ip6tnl_link_del(&I.nl, b->name);
 	if (rc < 0 && rc != -ENODEV && rc != -ENOENT && !first)
 		first = rc;
 	return first;
@@ -354,7 +138,7 @@ static int ip6tnl_bind(struct tnl_binding *tb)
 
 	if (!tb)
 		return -EINVAL;
-	if (!I.sk)
+	if (!I.nl.sk)
 		return -ENODEV;
 	if (tb->slot >= IP6TNL_MAX_SLOT || tb->ifindex <= 0)
 		return -ERANGE;
@@ -379,12 +163,12 @@ static int ip6tnl_bind(struct tnl_binding *tb)
 	snprintf(b->name, sizeof(b->name), TNL_NAME_PREFIX "%u", tb->slot);
 	table = TNL_TABLE_BASE + tb->slot;
 
-	rc = ip6tnl_link_add(I.sk, b->name, b->link, &b->coa, &b->dar, b->mtu);
+	rc = ip6tnl_link_add(&I.nl, b->name, b->link, &b->coa, &b->dar, b->mtu);
 	if (rc == -EEXIST) {
 		/* A link of that name from before (a crash since init): ours
 		 * by its name, so replace it. */
-		(void)ip6tnl_link_del(I.sk, b->name);
-		rc = ip6tnl_link_add(I.sk, b->name, b->link, &b->coa, &b->dar, b->mtu);
+		(void)ip6tnl_link_del(&I.nl, b->name);
+		rc = ip6tnl_link_add(&I.nl, b->name, b->link, &b->coa, &b->dar, b->mtu);
 	}
 	if (rc < 0)
 		return rc;
@@ -402,7 +186,7 @@ static int ip6tnl_bind(struct tnl_binding *tb)
 		rc = knl_sysctl_set(b->name, "addr_gen_mode", IP6TNL_ADDR_GEN_MODE_NONE);
 	/* Up, with the MTU asked for (the kernel sets its own at creation). */
 	if (rc == 0)
-		rc = ip6tnl_link_change(b, NULL, b->mtu);
+		rc = ip6tnl_link_change_b(b, NULL, b->mtu);
 	/* The route needs the link up; its MTU follows the link's. */
 	if (rc == 0)
 		rc = knl_route_add_default_dev(table, b->ifindex, 0);
@@ -447,7 +231,7 @@ static int ip6tnl_rebind(struct tnl_binding *tb, const struct in6_addr *coa)
 		return -ENOENT;
 	/* The new link may have another MTU: follow it in the same request. */
 	mtu = tnl_inner_mtu(tb->mtu);
-	rc = ip6tnl_link_change(b, coa, mtu);
+	rc = ip6tnl_link_change_b(b, coa, mtu);
 	if (rc == 0) {
 		b->coa = *coa;
 		b->mtu = mtu;
@@ -472,7 +256,7 @@ static int ip6tnl_rebind(struct tnl_binding *tb, const struct in6_addr *coa)
 
 static void ip6tnl_fini(void)
 {
-	if (!I.sk)
+	if (!I.nl.sk)
 		return;
 	for (size_t i = 0; i < IP6TNL_MAX_BINDINGS; i++) {
 		if (!I.b[i].used)
@@ -481,8 +265,7 @@ static void ip6tnl_fini(void)
 		memset(&I.b[i], 0, sizeof(I.b[i]));
 	}
 	(void)ip6tnl_sweep();
-	ip6tnl_sock_close(I.sk);
-	I.sk = NULL;
+	ip6tnl_sock_close(&I.nl);
 }
 
 const struct tnl_backend tnl_ip6tnl = {

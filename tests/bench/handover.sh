@@ -4,12 +4,13 @@
 #
 # For each RTT to the anchoring DARs (RTTS, default "0 20" ms; emulated by mn-dar --delay RTT
 # on every DAR, since the test kernels have no netem) and each number of kept anchors (KEPTS,
-# default "1 3"):
-#   kept 1: 3 DARs. The MN starts at DAR1 with a TCP tick flow CN -> MN's DAR1 address (16
-#           bytes every 5 ms), moves to DAR2 (warm-up: the first BU to DAR1, CGA-signed), then
-#           alternates DAR3 <-> DAR2 for MOVES measured moves;
-#   kept 3: 5 DARs. Tick flows to the MN's DAR1, DAR2 and DAR3 addresses, each opened while
-#           the MN is at that DAR; warm-up move to DAR4 (first BU to DAR3), then DAR5 <-> DAR4.
+# default "1 3"; 1 to 14), with mnd's backend BACKEND (default tun) and mn-dar's DAR_BACKEND
+# (default tun; --delay needs tun, so another DAR backend allows RTT 0 only):
+#   kept K: K + 2 DARs. The MN starts at DAR1 with a TCP tick flow CN -> MN's DAR1 address (16
+#           bytes every 5 ms) and opens one more to its DARk address at each of DAR2..DARK
+#           (moving there); warm-up move to DAR(K+1) (the first BU to DARK, CGA-signed), then
+#           DAR(K+2) <-> DAR(K+1) for MOVES measured moves, each with K bindings to refresh.
+#           (kept 1: DAR3 <-> DAR2; kept 3: DAR5 <-> DAR4; kept 10: DAR12 <-> DAR11.)
 # Per measured move, from mnd's log (link carrier=down/up, handover-complete) and the tick
 # server's log of the DAR1-address flow ("rx PORT MONOTONIC_S" per received segment; the
 # monotonic clock is shared by all namespaces):
@@ -25,12 +26,13 @@
 #        the BU then goes out with the retransmission, 1 s later).
 # Each move waits for mnd's handover-complete line and for the flow's first rx after the move
 # (never a fixed sleep), then SETTLE seconds (default 0.3) so that TCP is back in its steady
-# state before the next move. Prints a table of medians [min..max] per combination. mnd's
-# timestamps have 1 ms resolution (truncated), so (c) may read up to 1 ms long.
+# state before the next move. Prints a table of median, 90th percentile [min..max] per
+# combination. mnd's timestamps have 1 ms resolution (truncated), so (c) may read up to 1 ms
+# long. tests/bench/handover-backends.sh runs this per backend, on the host and in UML.
 #
 # Usage: tests/bench/handover.sh          (from the source tree; binaries from top_builddir)
 # Environment: top_builddir (default build), MND, MN_DAR, MOVES (default 20, at least 10),
-# RTTS, KEPTS, SETTLE, BENCH_OUT (directory for the raw logs and the per-move data; default a
+# RTTS, KEPTS, BACKEND, DAR_BACKEND, SETTLE, BENCH_OUT (directory for the raw logs and the per-move data; default a
 # fresh /tmp/mnd-bench-handover.XXXXXX, kept), VERBOSE=1 (one line per move).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,6 +49,8 @@ FLOW=$top_srcdir/tests/mnd/flow.py
 MOVES=${MOVES:-20}
 RTTS=${RTTS:-0 20}
 KEPTS=${KEPTS:-1 3}
+BACKEND=${BACKEND:-tun}
+DAR_BACKEND=${DAR_BACKEND:-tun}
 SETTLE=${SETTLE:-0.3}
 TICK_MS=5
 PORT0=6000 # tick flow k (to the MN's DARk address) uses port PORT0 + k
@@ -58,9 +62,32 @@ for f in "$MND" "$MN_DAR"; do
 		exit 1
 	}
 done
-((MOVES >= 10)) || {
-	echo "MOVES must be at least 10" >&2
+[[ $MOVES =~ ^[0-9]+$ ]] && ((MOVES >= 10)) || {
+	echo "MOVES must be a number, at least 10" >&2
 	exit 2
+}
+for k in $KEPTS; do
+	# tb has at most 16 DARs, and kept K needs K + 2
+	[[ $k =~ ^[0-9]+$ ]] && ((k >= 1 && k <= 14)) || {
+		echo "KEPTS: numbers 1 to 14, not '$k'" >&2
+		exit 2
+	}
+done
+for r in $RTTS; do
+	[[ $r =~ ^[0-9]+$ ]] && ((r <= 10000)) || {
+		echo "RTTS: milliseconds 0 to 10000, not '$r'" >&2
+		exit 2
+	}
+	[[ $r == 0 || $DAR_BACKEND == tun ]] || {
+		echo "RTTS: RTT $r needs mn-dar --delay, which needs DAR_BACKEND=tun" >&2
+		exit 2
+	}
+done
+# A backend this kernel lacks: say so and skip (77), as the tests do.
+line=$("$MND" --check | grep -E "^ *backend $BACKEND ")
+[[ $line == *" available"* ]] || {
+	echo "SKIP: mnd ${line# *}" >&2
+	exit 77
 }
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/mnd-bench-handover.XXXXXX)}
 mkdir -p "$OUT" || exit 1
@@ -218,12 +245,17 @@ measure() {
 run_combo() {
 	local rtt=$1 kept=$2 ndars i m t_down t_up a b bu1 c gap t0
 	t0=$(tb_now_us)
-	ndars=$((kept == 1 ? 3 : 5))
+	ndars=$((kept + 2))
 	tb_up --dars "$ndars" 2>>"$OUT/tb.err" || die "tb up --dars $ndars failed (see $OUT/tb.err)"
-	mnd_start_dars tun "$rtt" || die "mn-dar did not start"
+	mnd_start_dars "$DAR_BACKEND" "$rtt"
+	case $? in
+	0) ;;
+	77) exit 77 ;; # mnd_start_dars said why
+	*) die "mn-dar did not start" ;;
+	esac
 	# reuse the key and CGA modifier of the first combination (no RSA key generation each time)
 	[[ ! -d $OUT/mnd-state ]] || cp -a "$OUT/mnd-state" "$TB_RUN/"
-	mnd_start -b tun || die "mnd did not start"
+	mnd_start -b "$BACKEND" || die "mnd did not start"
 	[[ -d $OUT/mnd-state ]] || cp -a "$TB_RUN/mnd-state" "$OUT/"
 	mnd_wait "$DAR1_ADDR" role current || die "mnd has no address at DAR1"
 
@@ -253,7 +285,8 @@ run_combo() {
 
 # ---------------------------------------------------------------- table
 
-# "MED [MIN..MAX]" of column C of the rows of moves.tsv for RTT and KEPT
+# "MED P90 [MIN..MAX]" of column C of the rows of moves.tsv for RTT and KEPT (P90: nearest
+# rank)
 stat() {
 	awk -F'\t' -v r="$1" -v k="$2" -v c="$3" '$1 == r && $2 == k && $c != "-" {print $c}' \
 		"$OUT/moves.tsv" | sort -g | awk '
@@ -261,14 +294,16 @@ stat() {
 		END {
 			if (!NR) {print "-"; exit}
 			med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%g [%g..%g]\n", med, v[1], v[NR]
+			p = int(0.9 * NR + 0.999999)
+			printf "%g %g [%g..%g]\n", med, v[p < 1 ? 1 : p], v[1], v[NR]
 		}'
 }
 
 : >"$OUT/moves.tsv"
 : >"$OUT/warmup.tsv"
-echo "handover benchmark: $MOVES moves per combination, tick flow every $TICK_MS ms," \
-	"settle $SETTLE s; raw logs in $OUT" >&2
+echo "handover benchmark: mnd backend $BACKEND, mn-dar backend $DAR_BACKEND, kernel" \
+	"$(uname -r); $MOVES moves per combination, tick flow every $TICK_MS ms, settle $SETTLE s;" \
+	"raw logs in $OUT" >&2
 t_all=$(tb_now_us)
 for rtt in $RTTS; do
 	for kept in $KEPTS; do
@@ -277,16 +312,17 @@ for rtt in $RTTS; do
 done
 
 echo
-echo "median [min..max] over the measured moves; (a)-(c) from carrier up; gap: DAR1-address flow;"
+echo "backend $BACKEND (DARs: $DAR_BACKEND), kernel $(uname -r)"
+echo "median p90 [min..max] over the measured moves; (a)-(c) from carrier up; gap: DAR1-address flow;"
 echo "BU err: moves in which mnd could not send a BU at once (bu-sent ... error=; resent after 1 s)"
-printf '%-4s %-5s %-6s %-14s %-16s %-28s %-20s %s\n' RTT kept moves "(a) addr ms" \
+printf '%-4s %-5s %-6s %-18s %-20s %-28s %-22s %s\n' RTT kept moves "(a) addr ms" \
 	"(b) all BAs ms" "(c) first tunnelled pkt ms" "largest gap ms" "BU err"
 for rtt in $RTTS; do
 	for kept in $KEPTS; do
 		n=$(awk -F'\t' -v r="$rtt" -v k="$kept" '$1 == r && $2 == k' "$OUT/moves.tsv" | wc -l)
 		e=$(awk -F'\t' -v r="$rtt" -v k="$kept" '$1 == r && $2 == k && $9 > 0' "$OUT/moves.tsv" |
 			wc -l)
-		printf '%-4s %-5s %-6s %-14s %-16s %-28s %-20s %s\n' "$rtt" "$kept" "$n" \
+		printf '%-4s %-5s %-6s %-18s %-20s %-28s %-22s %s\n' "$rtt" "$kept" "$n" \
 			"$(stat "$rtt" "$kept" 4)" "$(stat "$rtt" "$kept" 5)" \
 			"$(stat "$rtt" "$kept" 6)" "$(stat "$rtt" "$kept" 7)" "$e"
 	done

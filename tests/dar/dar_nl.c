@@ -354,35 +354,6 @@ int dar_nl_link_setup(struct dar_nl *nl, int ifindex, unsigned int mtu)
 	return nl_talk(nl, &m, NULL, NULL);
 }
 
-int dar_nl_probe_ip6tnl(struct dar_nl *nl)
-{
-	static const char name[] = "mndar-probe6";
-	static const char kind[] = "ip6tnl";
-	struct nlbuf m;
-	struct ifinfomsg *ifi;
-	struct rtattr *li;
-	int err;
-
-	msg_init(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifi));
-	ifi = msg_payload(&m);
-	ifi->ifi_family = AF_UNSPEC;
-	put_attr(&m, IFLA_IFNAME, name, sizeof(name));
-	li = nest_start(&m, IFLA_LINKINFO);
-	put_attr(&m, IFLA_INFO_KIND, kind, sizeof(kind) - 1);
-	nest_end(&m, li);
-	err = nl_talk(nl, &m, NULL, NULL);
-	if (err)
-		return err;
-
-	/* It exists: remove the probe link again. */
-	msg_init(&m, RTM_DELLINK, 0, sizeof(*ifi));
-	ifi = msg_payload(&m);
-	ifi->ifi_family = AF_UNSPEC;
-	put_attr(&m, IFLA_IFNAME, name, sizeof(name));
-	(void)nl_talk(nl, &m, NULL, NULL);
-	return 0;
-}
-
 /* --------------------------------------------------------- generic netlink */
 
 static int family_id_cb(const struct nlmsghdr *h, void *user)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Minimal rtnetlink / generic netlink client for the reference DAR: the
- * per-binding routes of the tun and seg6 backends (tagged with
- * DAR_RTPROT so that a stop or a restart finds them), TUN link settings,
- * the seg6 tunnel source, and the ip6tnl availability probe.
+ * per-binding routes of every backend (tagged with DAR_RTPROT so that a
+ * stop or a restart finds them), link settings (TUN, ip6tnl), and the seg6
+ * tunnel source. The ip6tnl links themselves: mnd/sys/ip6tnl_link.c.
  * All functions return 0 or a negative errno; when `why` is given it
  * receives the kernel's extended-ack message (or strerror).
  */
@@ -39,10 +39,6 @@ int dar_nl_flush_ours(struct dar_nl *nl);
 
 /* MTU, IPv6 address generation mode "none", then up. */
 int dar_nl_link_setup(struct dar_nl *nl, int ifindex, unsigned int mtu);
-
-/* Try to create (and delete again) an ip6tnl link. 0: the kernel has
- * ip6_tunnel; otherwise -errno with nl->why saying why. */
-int dar_nl_probe_ip6tnl(struct dar_nl *nl);
 
 /* Generic netlink (nl opened with NETLINK_GENERIC): SEG6 tunnel source. */
 int dar_genl_seg6_get_tunsrc(struct dar_nl *nl, struct in6_addr *addr);

@@ -11,11 +11,15 @@
  * NH 135) on a raw protocol-41 socket, or un-tunnelled (HoA -> ADDR) on a raw
  * MH socket; BAs go back the same way. The decisions are in dar_bc.c.
  *
- * Data plane: a userspace relay always handles the uplink (raw 41 socket ->
- * inner source check -> TUN device, the kernel forwards). Downlink: backend
+ * Data plane: backends "tun" and "seg6" relay the uplink in userspace (raw 41
+ * socket -> inner source check -> TUN device, the kernel forwards). Downlink:
  * "tun" routes HoA/128 into the TUN and the relay encapsulates to the CoA;
- * backend "seg6" installs HoA/128 encap seg6 mode encap.red segs CoA and sets
- * the seg6 tunnel source to ADDR. Every route carries protocol DAR_RTPROT.
+ * "seg6" installs HoA/128 encap seg6 mode encap.red segs CoA and sets the
+ * seg6 tunnel source to ADDR. Backend "ip6tnl" leaves both directions to the
+ * kernel: one ip6ip6 link per binding (mndt<slot>, local ADDR, remote CoA;
+ * mnd/sys/ip6tnl_link.c, shared with mnd's own ip6tnl backend) and HoA/128
+ * dev that link; a move changes the link's remote in place. Every route
+ * carries protocol DAR_RTPROT.
  *
  * --delay MS (backend tun only) stands in for netem, which the test kernels
  * lack: every packet received on the raw sockets is handled MS/2 ms late and
@@ -56,6 +60,7 @@
 #include "dar_bc.h"
 #include "dar_nl.h"
 #include "proto/err.h"
+#include "sys/ip6tnl_link.h"
 
 #define EXIT_USAGE 2
 #define EXIT_NOBACKEND 3
@@ -64,6 +69,10 @@
 #define DELAY_MAX_MS 10000
 #define DELAY_MAX_PKTS 4096
 #define DELAY_MAX_BYTES (4u << 20)
+/* ip6tnl backend links: mndt<slot>; not mnd's "mnt" prefix, so that neither
+ * sweeps the other's links should both run in one namespace. */
+#define TNL_PREFIX "mndt"
+#define TNL_PROBE_FMT TNL_PREFIX "p%u" /* mndtp<pid> */
 
 enum backend { BE_TUN, BE_SEG6, BE_IP6TNL };
 static const char *const backend_names[] = {"tun", "seg6", "ip6tnl"};
@@ -102,6 +111,11 @@ struct dar {
 	struct dar_nl nl, genl;
 	bool tunsrc_set;
 	struct in6_addr old_tunsrc;
+
+	/* backend ip6tnl: HoA -> struct dar_link, and which slots (names) are taken */
+	struct ip6tnl_sock tnl;
+	GHashTable *links;
+	bool slot_used[DAR_MAX_BINDINGS];
 
 	uint64_t cnt[C__COUNT];
 	guint timer;
@@ -311,31 +325,184 @@ static int send_mh_tunnelled(const struct in6_addr *hoa, const struct in6_addr *
 	return send_from_us(D.raw41, coa, pkt, sizeof(struct ip6_hdr) + len);
 }
 
+/* ---------------------------------------------------- ip6tnl backend links */
+
+static int write_sysctl(const char *path, const char *val);
+
+/* One kernel ip6ip6 link per binding: the kernel matches a received
+ * tunnelled packet to a link by its outer addresses, so each CoA needs its
+ * own link (and two bindings with one CoA cannot exist: the kernel refuses
+ * a second link with the same endpoints; the profile has one HoA per MN and
+ * DAR, so that does not happen). */
+struct dar_link {
+	struct in6_addr hoa, coa;
+	unsigned int slot;
+	int ifindex;
+	char name[IFNAMSIZ];
+};
+
+static guint in6_hash(gconstpointer p)
+{
+	const uint8_t *a = p;
+	guint h = 5381;
+
+	for (int i = 0; i < 16; i++)
+		h = h * 33 + a[i];
+	return h;
+}
+
+static gboolean in6_equal(gconstpointer a, gconstpointer b)
+{
+	return addr_eq(a, b);
+}
+
+/* The link a packet came in on, if it is one of ours. A linear walk: the
+ * reference DAR holds a handful of bindings in the tests. */
+static const struct dar_link *tnl_by_ifindex(int ifindex)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	if (!D.links || ifindex <= 0)
+		return NULL;
+	g_hash_table_iter_init(&it, D.links);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (((const struct dar_link *)v)->ifindex == ifindex)
+			return v;
+	return NULL;
+}
+
+/* Delete the link and forget it (l is freed). "Already gone" is fine. */
+static int tnl_del(struct dar_link *l)
+{
+	struct in6_addr hoa = l->hoa; /* the key lives in l, which the removal frees */
+	int err = ip6tnl_link_del(&D.tnl, l->name);
+
+	if (err == -ENODEV || err == -ENOENT)
+		err = 0;
+	if (err)
+		logf_("error: delete link %s: %s", l->name, strerror(-err));
+	D.slot_used[l->slot] = false;
+	g_hash_table_remove(D.links, &hoa);
+	return err;
+}
+
+/* Create the link of a binding, up, without IPv6 autoconfiguration. */
+static int tnl_create(struct dar_link *l)
+{
+	char path[128];
+	int err;
+
+	err = ip6tnl_link_add(&D.tnl, l->name, 0, &D.addr, &l->coa, TUN_MTU);
+	if (err == -EEXIST && if_nametoindex(l->name)) {
+		/* Ours by its name (the sweep at start missed it, or a link
+		 * delete failed): replace it. */
+		(void)ip6tnl_link_del(&D.tnl, l->name);
+		err = ip6tnl_link_add(&D.tnl, l->name, 0, &D.addr, &l->coa, TUN_MTU);
+	}
+	if (err == -EEXIST) {
+		logf_("error: link %s: another ip6tnl link already has local %s remote %s", l->name,
+		      D.addr_s, a6(&l->coa));
+		return err;
+	}
+	if (err) {
+		logf_("error: create link %s (remote %s): %s", l->name, a6(&l->coa),
+		      strerror(-err));
+		return err;
+	}
+	l->ifindex = (int)if_nametoindex(l->name);
+	if (l->ifindex <= 0) {
+		logf_("error: link %s vanished after its creation", l->name);
+		return -ENODEV;
+	}
+	/* Before it comes up: no Router Solicitation or RA on the tunnel. */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", l->name);
+	if ((err = write_sysctl(path, "0")) < 0)
+		logf_("warning: %s: %s", path, strerror(-err));
+	err = dar_nl_link_setup(&D.nl, l->ifindex, TUN_MTU);
+	if (err)
+		logf_("error: setting up %s: %s", l->name, D.nl.why);
+	return err;
+}
+
+/* The link for HoA with remote CoA: made, or moved (in place, so that its
+ * ifindex and the HoA route stay), or unchanged (a refresh). */
+static const struct dar_link *tnl_install(const struct in6_addr *hoa, const struct in6_addr *coa)
+{
+	struct dar_link *l = g_hash_table_lookup(D.links, hoa);
+	unsigned int slot;
+	int err;
+
+	if (l && addr_eq(&l->coa, coa))
+		return l;
+	if (l) {
+		err = ip6tnl_link_change(&D.tnl, l->ifindex, l->name, 0, &D.addr, coa, TUN_MTU);
+		if (!err) {
+			l->coa = *coa;
+			return l;
+		}
+		/* Made anew: a moment without the tunnel, while the binding
+		 * moves anyway. */
+		logf_("warning: moving %s to remote %s: %s; recreating it", l->name, a6(coa),
+		      strerror(-err));
+		(void)tnl_del(l);
+	}
+	for (slot = 0; slot < DAR_MAX_BINDINGS && D.slot_used[slot]; slot++)
+		;
+	if (slot == DAR_MAX_BINDINGS) {
+		logf_("error: no free tunnel link slot (%d in use)", DAR_MAX_BINDINGS);
+		return NULL;
+	}
+	l = g_new0(struct dar_link, 1);
+	l->hoa = *hoa;
+	l->coa = *coa;
+	l->slot = slot;
+	snprintf(l->name, sizeof(l->name), TNL_PREFIX "%u", slot);
+	D.slot_used[slot] = true;
+	g_hash_table_insert(D.links, &l->hoa, l);
+	if (tnl_create(l)) {
+		(void)tnl_del(l);
+		return NULL;
+	}
+	return l;
+}
+
 /* ------------------------------------------------------------- data plane */
 
 static int dp_install(const struct in6_addr *hoa, const struct in6_addr *coa)
 {
+	const struct dar_link *l = NULL;
 	int err;
 
-	if (D.backend == BE_SEG6)
+	if (D.backend == BE_IP6TNL) {
+		l = tnl_install(hoa, coa);
+		if (!l)
+			return -EIO; /* tnl_install said why */
+		err = dar_nl_route_dev(&D.nl, hoa, l->ifindex);
+	} else if (D.backend == BE_SEG6) {
 		err = dar_nl_route_seg6(&D.nl, hoa, coa, D.tun_ifindex);
-	else
+	} else {
 		err = dar_nl_route_dev(&D.nl, hoa, D.tun_ifindex);
+	}
 	if (err) {
 		logf_("error: route %s/128 (%s): %s", a6(hoa), backend_names[D.backend], D.nl.why);
 		return err;
 	}
 	D.cnt[C_TUNNEL_UP]++;
-	logf_("tunnel up hoa=%s coa=%s backend=%s", a6(hoa), a6(coa), backend_names[D.backend]);
+	logf_("tunnel up hoa=%s coa=%s backend=%s%s%s", a6(hoa), a6(coa), backend_names[D.backend],
+	      l ? " dev=" : "", l ? l->name : "");
 	return 0;
 }
 
 static void dp_remove(const struct in6_addr *hoa, const struct in6_addr *coa)
 {
 	int err = dar_nl_route_del(&D.nl, hoa);
+	struct dar_link *l;
 
 	if (err && err != -ESRCH && err != -ENOENT)
 		logf_("error: delete route %s/128: %s", a6(hoa), D.nl.why);
+	if (D.links && (l = g_hash_table_lookup(D.links, hoa)))
+		(void)tnl_del(l);
 	D.cnt[C_TUNNEL_DOWN]++;
 	logf_("tunnel down hoa=%s coa=%s", a6(hoa), a6(coa));
 }
@@ -495,7 +662,9 @@ static void handle_mh(const uint8_t *mh, size_t len, const struct in6_addr *src,
 
 /* --------------------------------------------------------------- receivers */
 
-static ssize_t recv_pkt(int fd, struct in6_addr *from, struct in6_addr *to, bool *have_to)
+/* One packet into D.pkt; to and ifindex from its IPV6_PKTINFO (have_to). */
+static ssize_t recv_pkt(int fd, struct in6_addr *from, struct in6_addr *to, int *ifindex,
+			bool *have_to)
 {
 	struct sockaddr_in6 sa;
 	struct iovec iov = {.iov_base = D.pkt, .iov_len = sizeof(D.pkt)};
@@ -523,6 +692,7 @@ static ssize_t recv_pkt(int fd, struct in6_addr *from, struct in6_addr *to, bool
 
 			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
 			*to = pi.ipi6_addr;
+			*ifindex = (int)pi.ipi6_ifindex;
 			*have_to = true;
 		}
 	return n;
@@ -571,6 +741,12 @@ static void on_raw41_pkt(size_t n, const struct in6_addr *outer, const struct in
 		handle_mh(D.pkt + sizeof(*ip), plen, &src, &dst, outer);
 		return;
 	}
+
+	/* Backend ip6tnl: this is a copy (raw sockets see every packet of
+	 * their protocol); the kernel decapsulates the original on the
+	 * binding's link and forwards it itself. */
+	if (D.backend == BE_IP6TNL)
+		return;
 
 	/* Uplink data: the inner source must be a HoA bound to this outer source. */
 	bc = dar_bc_find_coa(&D.bc, outer);
@@ -698,8 +874,9 @@ static gboolean on_raw41(gint fd, GIOCondition cond, gpointer user)
 {
 	for (int i = 0; i < 64; i++) {
 		struct in6_addr from, to;
+		int ifindex = 0;
 		bool have_to;
-		ssize_t n = recv_pkt(fd, &from, &to, &have_to);
+		ssize_t n = recv_pkt(fd, &from, &to, &ifindex, &have_to);
 
 		if (n < 0) {
 			if (n != -EAGAIN && n != -EWOULDBLOCK && n != -EINTR)
@@ -722,14 +899,20 @@ static gboolean on_raw135(gint fd, GIOCondition cond, gpointer user)
 {
 	for (int i = 0; i < 64; i++) {
 		struct in6_addr from, to;
+		int ifindex = 0;
 		bool have_to;
-		ssize_t n = recv_pkt(fd, &from, &to, &have_to);
+		ssize_t n = recv_pkt(fd, &from, &to, &ifindex, &have_to);
 
 		if (n < 0) {
 			if (n != -EAGAIN && n != -EWOULDBLOCK && n != -EINTR)
 				logf_("error: recv (raw 135): %s", strerror((int)-n));
 			break;
 		}
+		/* Backend ip6tnl: a BU that came tunnelled over a binding's link
+		 * reaches us twice, on the raw 41 socket (handled there, with its
+		 * outer source) and decapsulated by the kernel here. */
+		if (have_to && tnl_by_ifindex(ifindex))
+			continue;
 		if (!have_to || !addr_eq(&to, &D.addr)) {
 			logf_("drop reason=not_our_address src=%s dst=%s len=%zd", a6(&from),
 			      have_to ? a6(&to) : "?", n);
@@ -869,16 +1052,27 @@ static int backend_setup(void)
 	int err;
 
 	if (D.backend == BE_IP6TNL) {
-		err = dar_nl_probe_ip6tnl(&D.nl);
+		char name[IFNAMSIZ], why[160] = "";
+
+		snprintf(name, sizeof(name), TNL_PROBE_FMT, (unsigned int)getpid());
+		err = ip6tnl_link_probe(name, why, sizeof(why));
 		if (err) {
 			logf_("error: backend ip6tnl unavailable: the kernel cannot create ip6tnl "
 			      "links (%s; CONFIG_IPV6_TUNNEL missing?)",
-			      D.nl.why);
+			      why);
 			return EXIT_NOBACKEND;
 		}
-		logf_("error: backend ip6tnl: the kernel has ip6_tunnel, but mn-dar does not "
-		      "implement this backend yet; use --backend tun or seg6");
-		return EXIT_NOBACKEND;
+		err = ip6tnl_sock_open(&D.tnl);
+		if (err) {
+			logf_("error: rtnetlink (ip6tnl links): %s", strerror(-err));
+			return 1;
+		}
+		/* What a killed run left: its routes went with the flush above. */
+		err = ip6tnl_link_sweep(&D.tnl, TNL_PREFIX);
+		if (err > 0)
+			logf_("removed %d leftover tunnel link(s) %s*", err, TNL_PREFIX);
+		D.links = g_hash_table_new_full(in6_hash, in6_equal, NULL, g_free);
+		return 0;
 	}
 	if (D.backend == BE_SEG6) {
 		struct in6_addr probe;
@@ -933,6 +1127,15 @@ static void teardown(void)
 			logf_("error: restoring seg6 tunsrc: %s", D.genl.why);
 		D.tunsrc_set = false;
 	}
+	if (D.links) {
+		/* dp_remove above removed the links of live bindings */
+		n = ip6tnl_link_sweep(&D.tnl, TNL_PREFIX);
+		if (n > 0)
+			logf_("removed %d leftover tunnel link(s) %s*", n, TNL_PREFIX);
+		g_hash_table_destroy(D.links);
+		D.links = NULL;
+	}
+	ip6tnl_sock_close(&D.tnl);
 	if (D.tun_fd >= 0)
 		close(D.tun_fd); /* the (non-persistent) TUN link goes with it */
 	D.tun_fd = -1;
@@ -1153,11 +1356,6 @@ int main(int argc, char **argv)
 	if (err > 0)
 		logf_("removed %d stale route(s) with protocol %d", err, DAR_RTPROT);
 
-	if (D.backend == BE_IP6TNL) {
-		rc = backend_setup();
-		goto out;
-	}
-
 	D.raw41 = open_raw(IPPROTO_IPV6);
 	D.raw135 = open_raw(IPPROTO_MH);
 	if (D.raw41 < 0 || D.raw135 < 0) {
@@ -1166,7 +1364,8 @@ int main(int argc, char **argv)
 		      D.raw135 < 0 ? strerror(-D.raw135) : "ok");
 		goto out;
 	}
-	if (tun_open() < 0)
+	/* ip6tnl: the kernel carries both directions; no TUN */
+	if (D.backend != BE_IP6TNL && tun_open() < 0)
 		goto out;
 	rc = backend_setup();
 	if (rc)
@@ -1175,7 +1374,8 @@ int main(int argc, char **argv)
 	D.loop = g_main_loop_new(NULL, FALSE);
 	g_unix_fd_add(D.raw41, G_IO_IN, on_raw41, NULL);
 	g_unix_fd_add(D.raw135, G_IO_IN, on_raw135, NULL);
-	g_unix_fd_add(D.tun_fd, G_IO_IN, on_tun, NULL);
+	if (D.tun_fd >= 0)
+		g_unix_fd_add(D.tun_fd, G_IO_IN, on_tun, NULL);
 	g_unix_signal_add(SIGTERM, on_stop, (gpointer) "TERM");
 	g_unix_signal_add(SIGINT, on_stop, (gpointer) "INT");
 	g_unix_signal_add(SIGUSR1, on_usr1, NULL);

@@ -13,7 +13,11 @@
 #  6. after SIGTERM no mnd route, rule, link or address remains;
 #  7. forged BAs (wrong sequence, wrong source, bad authenticator) are dropped and logged,
 #     mnd keeps running and the real BA is still accepted.
-# Usage: test-mnd.sh [BACKEND]   (mnd's backend; default tun)
+# With DAR_BACKEND ip6tnl also the DAR's side: HoA1's route at DAR1 goes into an ip6tnl link
+# whose remote is the CoA and which carries the flow, the move changes that link's remote in
+# place, the home de-registration and mn-dar's exit remove the links.
+# Usage: test-mnd.sh [BACKEND [DAR_BACKEND]]   (mnd's backend, default tun; mn-dar's, default tun)
+# Skips (77), saying why, when this kernel lacks either backend.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
@@ -23,6 +27,7 @@ top_builddir=${top_builddir:-$top_srcdir/build}
 tb_require_root
 
 BACKEND=${1:-${MND_BACKEND:-tun}}
+DAR_BACKEND=${2:-${MND_DAR_BACKEND:-tun}}
 MND=${MND:-$top_builddir/mnd/mnd}
 MN_DAR=${MN_DAR:-$top_builddir/tests/dar/mn-dar}
 PY=/usr/bin/python3
@@ -69,7 +74,16 @@ snapshot() {
 }
 before=$(snapshot)
 
-mnd_start_dars tun || exit 1
+mnd_start_dars "$DAR_BACKEND"
+rc=$?
+((rc == 0)) || exit $((rc == 77 ? 77 : 1))
+ok "mn-dar runs on every DAR with backend $DAR_BACKEND"
+# A backend this kernel lacks is a skip with mnd's reason, not a failure to start.
+line=$(tb exec mn "$MND" --check | grep -E "^ *backend $BACKEND ")
+if [[ $line != *" available"* ]]; then
+	echo "SKIP: mnd ${line# *}" >&2
+	exit 77
+fi
 mnd_start -b "$BACKEND" || { notok "mnd starts"; exit 1; }
 ok "mnd starts with backend $BACKEND"
 
@@ -108,6 +122,34 @@ move() { # move N: the switch moves the MN; mnd must see it itself
 	tb move "$1"
 }
 
+# DAR I's ip6tnl link carrying HOA (mn-dar's backend ip6tnl): "NAME IFINDEX REMOTE"
+dar_tnl() { # dar_tnl I HOA
+	local ns=NS_DAR$1 dev
+	dev=$(ip -n "${!ns}" -6 route show "$2/128" proto 212 | sed -n 's/.* dev \(mndt[0-9]*\) .*/\1/p')
+	[[ -n $dev ]] || return 1
+	ip -n "${!ns}" -d -o link show dev "$dev" | awk -v d="$dev" '
+		/ ip6tnl ip6ip6 / {for (i = 1; i < NF; i++) if ($i == "remote") print d, $1 + 0, $(i + 1)}'
+}
+dar_tnl_remote_is() { # dar_tnl_remote_is I HOA REMOTE
+	local l
+	l=$(dar_tnl "$1" "$2") && [[ ${l##* } == "$3" ]]
+}
+# the link's RX and TX packet counters are both above zero
+dar_tnl_carried() { # dar_tnl_carried I NAME
+	local ns=NS_DAR$1
+	ip -n "${!ns}" -s -o link show dev "$2" | awk '{
+		for (i = 1; i < NF; i++) {
+			if ($i == "RX:") rx = $(i + 9)
+			if ($i == "TX:") tx = $(i + 9)
+		}
+		exit !(rx > 0 && tx > 0)}'
+}
+# no ip6tnl link of mn-dar's (mndt*) in DAR I's namespace
+dar_no_tnl() { # dar_no_tnl I
+	local ns=NS_DAR$1
+	! ip -n "${!ns}" -o link show | grep -q ': mndt[0-9]*[@:]'
+}
+
 # ---------------------------------------------------------------- DAR1 -> DAR2
 move 2
 mnd_wait "$DAR2_ADDR" role current
@@ -117,11 +159,19 @@ check "DAR1 binding uses the DAR2 address as CoA" \
 	[ "$(mnd_field "$DAR1_ADDR" coa)" = "$HOA2" ]
 check "DAR1's cache has the binding HoA1 -> CoA2" tb_wait_for sh -c \
 	"grep -q '^binding hoa=$HOA1 coa=$HOA2 ' '$TB_RUN/dar1.state'"
+if [[ $DAR_BACKEND == ip6tnl ]]; then
+	check "DAR1 routes HoA1 into an ip6tnl link with remote CoA2" \
+		tb_wait_for dar_tnl_remote_is 1 "$HOA1" "$HOA2"
+	tnl1=$(dar_tnl 1 "$HOA1")
+	echo "   DAR1 link: $tnl1"
+fi
 check "HoA1 is deprecated on the MN" tb_wait_for sh -c \
 	"ip -n $NS_MN -6 addr show dev eth0 | grep -A0 '$HOA1/' | grep -q deprecated"
 check "the old on-link route to DAR1's prefix is gone" \
 	sh -c "! ip -n $NS_MN -6 route show $DAR1_PREFIX dev eth0 | grep -q ."
 check "TCP flow alive after DAR1 -> DAR2: 1 MB both ways" xfer 1000000
+[[ $DAR_BACKEND != ip6tnl ]] ||
+	check "DAR1's ip6tnl link carried the flow both ways" dar_tnl_carried 1 "${tnl1%% *}"
 
 # Item 3: a new connection from the MN uses the current address.
 conn_src() {
@@ -164,6 +214,12 @@ pkill -CONT -f "mn-dar --address $DAR1_ADDR "
 check "DAR1 binding bound (real BA accepted after the forged ones)" \
 	mnd_wait "$DAR1_ADDR" binding bound
 check "DAR2 address kept and bound at DAR2" mnd_wait "$DAR2_ADDR" binding bound
+if [[ $DAR_BACKEND == ip6tnl ]]; then
+	check "DAR1's link for HoA1 moved in place: ${tnl1% *} now has remote CoA3" \
+		tb_wait_for dar_tnl_remote_is 1 "$HOA1" "$HOA3"
+	l=$(dar_tnl 1 "$HOA1")
+	check "DAR1's link kept its name and ifindex (${l% *})" [ "${l% *}" = "${tnl1% *}" ]
+fi
 tb capture-stop "$TB_RUN/move3.pcap"
 # Item 2: both BUs of the move within 5 ms, DAR2's first one CGA-signed, DAR1's a token BU.
 bus=$(tshark -r "$TB_RUN/move3.pcap" -Y 'mip6.mhtype == 5' -T fields -E separator='|' \
@@ -204,6 +260,8 @@ check "back at DAR1: role current" mnd_wait "$DAR1_ADDR" role current
 check "back at DAR1: binding at DAR1 de-registered (mnd)" mnd_wait "$DAR1_ADDR" binding none
 check "back at DAR1: DAR1's cache has no binding for HoA1" tb_wait_for sh -c \
 	"! grep -q '^binding hoa=$HOA1 ' '$TB_RUN/dar1.state'"
+[[ $DAR_BACKEND != ip6tnl ]] ||
+	check "back at DAR1: DAR1's ip6tnl link for HoA1 removed" tb_wait_for dar_no_tnl 1
 check "HoA1 preferred again (not deprecated)" tb_wait_for sh -c \
 	"ip -n $NS_MN -6 addr show dev eth0 | grep '$HOA1/' | grep -qv deprecated"
 check "DAR2 address still kept (UDP), now bound with CoA HoA1" mnd_wait "$DAR2_ADDR" coa "$HOA1"
@@ -243,6 +301,12 @@ fi
 left=$(tb exec mn ip -6 addr show dev eth0 | grep -cE "$HOA1/|$HOA2/|$HOA3/")
 check "no mnd address left on eth0 ($left)" [ "$left" = 0 ]
 check "autoconf restored" [ "$(tb exec mn sysctl -n net.ipv6.conf.eth0.autoconf)" = 1 ]
+if [[ $DAR_BACKEND == ip6tnl ]]; then
+	# DAR2 still had the binding of HoA2 (CoA HoA1), so its link goes with mn-dar's exit.
+	mnd_stop_dars
+	check "after mn-dar's exit no ip6tnl link (mndt*) is left on any DAR" \
+		eval 'dar_no_tnl 1 && dar_no_tnl 2 && dar_no_tnl 3'
+fi
 
 echo "$pass passed, $fail failed, 0 skipped"
 ((fail == 0))
