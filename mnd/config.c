@@ -24,6 +24,8 @@ void config_defaults(struct mnd_config *c)
 	c->cga_sec = 1;
 	c->log_level = LOG_LVL_INFO;
 	c->control_socket = true;
+	c->dbus = true;
+	c->dbus_group = g_strdup(DBUS_GROUP); /* ./configure --with-dbus-group, as the bus policy */
 }
 
 void config_free(struct mnd_config *c)
@@ -33,6 +35,7 @@ void config_free(struct mnd_config *c)
 	g_free(c->state_dir);
 	g_free(c->run_dir);
 	g_free(c->backend);
+	g_free(c->dbus_group);
 	rules_free(c->rules);
 	memset(c, 0, sizeof(*c));
 }
@@ -130,9 +133,9 @@ static int config_rules(GKeyFile *kf, const char *path, struct mnd_config *c, ch
 int config_load(struct mnd_config *c, const char *path, bool required, char **error)
 {
 	static const char *const known[] = {
-		"interfaces",       "state_dir",      "run_dir",  "backend",
-		"binding_lifetime", "address_valid",  "key_bits", "cga_sec",
-		"log_level",        "control_socket", NULL};
+		"interfaces",    "state_dir",  "run_dir", "backend",   "binding_lifetime",
+		"address_valid", "key_bits",   "cga_sec", "log_level", "control_socket",
+		"dbus",          "dbus_group", NULL};
 	GKeyFile *kf = g_key_file_new();
 	GError *e = NULL;
 	char **keys = NULL, **ifs = NULL, *lvl = NULL;
@@ -179,6 +182,7 @@ int config_load(struct mnd_config *c, const char *path, bool required, char **er
 	config_str(kf, "state_dir", &c->state_dir);
 	config_str(kf, "run_dir", &c->run_dir);
 	config_str(kf, "backend", &c->backend);
+	config_str(kf, "dbus_group", &c->dbus_group);
 	if (config_uint(kf, "binding_lifetime", 4, 262140, &c->binding_lifetime, error) ||
 	    config_uint(kf, "address_valid", 60, 86400 * 7, &c->address_valid, error))
 		goto out;
@@ -202,7 +206,7 @@ int config_load(struct mnd_config *c, const char *path, bool required, char **er
 		c->log_level = l;
 	}
 	if (config_bool(kf, "control_socket", &c->control_socket, error) ||
-	    config_rules(kf, path, c, error))
+	    config_bool(kf, "dbus", &c->dbus, error) || config_rules(kf, path, c, error))
 		goto out;
 	rc = 0;
 out:

@@ -25,6 +25,8 @@ struct mnd_config {
 	unsigned int cga_sec;
 	int log_level;
 	bool control_socket;      /* serve <run_dir>/mnsock for libmnsock */
+	bool dbus;                /* serve org.dmm.Mnd1 on the bus */
+	char *dbus_group;         /* may call mutating D-Bus methods, besides root */
 	struct keep_rules *rules; /* the [rules] group, in file order; NULL: none */
 };
 

@@ -213,6 +213,11 @@ static void flow_sock_to_keep(const struct sd_sock *s, struct keep_sock *ks)
 
 int flow_eval(struct flow_addr *fa, unsigned int n)
 {
+	return flow_eval_each(fa, n, NULL, NULL);
+}
+
+int flow_eval_each(struct flow_addr *fa, unsigned int n, flow_sock_fn fn, void *user)
+{
 	struct flow_collect fc = {.fa = fa, .n = n};
 	bool debug = log_get_level() >= LOG_LVL_DEBUG;
 	struct in6_addr *addrs;
@@ -252,6 +257,8 @@ int flow_eval(struct flow_addr *fa, unsigned int n)
 		if (need_program)
 			ks.comm = flow_comm_get(r->s.cookie, &known);
 		m = keep_tally_add(&a->t, flow.rules, &ks, &why);
+		if (fn)
+			fn(user, r->idx, &r->s, m, &why);
 		/* Request sockets are freed without a destroy event. */
 		if (m == KEEP_MODE_CONTINUITY && ks.proto == IPPROTO_TCP && !ks.inode &&
 		    ks.state == TCP_SYN_RECV)

@@ -37,6 +37,12 @@ const struct keep_rules *flow_rules(void);
  * dump failed: the tallies are then meaningless). */
 int flow_eval(struct flow_addr *fa, unsigned int n);
 
+/* The same, also reporting each socket with its mode and why (fn may be
+ * NULL); idx is the socket's index in fa. */
+struct sd_sock;
+typedef void (*flow_sock_fn)(void *user, unsigned int idx, const struct sd_sock *s,
+			     enum keep_mode mode, const struct keep_why *why);
+int flow_eval_each(struct flow_addr *fa, unsigned int n, flow_sock_fn fn, void *user);
 /* The effective mode of one socket described by the caller (ks->app set
  * by it), for the control protocol; pid is the asking process, used for
  * the program and cgroup when a rule needs them. */

@@ -17,8 +17,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dbus.h"
 #include "log.h"
 #include "mn.h"
+#include "nm.h"
 #include "sys/tunnel.h"
 
 #define EXIT_USAGE 64 /* EX_USAGE: bad option or configuration */
@@ -35,20 +37,56 @@ static gboolean on_term(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
-static gboolean on_hup(gpointer data)
+/* SIGHUP and D-Bus Reload: what can change at run time. */
+static int do_reload(char **error)
 {
 	struct mnd_config fresh;
-	char *error = NULL;
+	int rc;
 
 	config_defaults(&fresh);
-	if (config_load(&fresh, conf_path, conf_given, &error) < 0) {
-		log_err("reload-failed: %s (keeping the running configuration)", error);
-		g_free(error);
+	rc = config_load(&fresh, conf_path, conf_given, error);
+	if (rc < 0) {
+		log_err("reload-failed: %s (keeping the running configuration)", *error);
 	} else {
+		mdbus_set_group(fresh.dbus_group);
 		mn_reload(&fresh);
 	}
 	config_free(&fresh);
+	return rc;
+}
+
+static gboolean on_hup(gpointer data)
+{
+	char *error = NULL;
+
+	do_reload(&error);
+	g_free(error);
 	return G_SOURCE_CONTINUE;
+}
+
+/* The bus is for management only: without it the node still moves. */
+static GDBusConnection *bus_connect(const char *address)
+{
+	GError *e = NULL;
+	GDBusConnection *c;
+
+	if (address)
+		c = g_dbus_connection_new_for_address_sync(
+			address,
+			G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+				G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+			NULL, NULL, &e);
+	else
+		c = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &e);
+	if (!c) {
+		log_warn("dbus-unavailable bus=%s error=%s: running without the D-Bus API",
+			 address ? address : "system", e->message);
+		g_error_free(e);
+		return NULL;
+	}
+	/* A bus that goes away must not take the daemon with it. */
+	g_dbus_connection_set_exit_on_close(c, FALSE);
+	return c;
 }
 
 static gboolean on_usr1(gpointer data)
@@ -142,6 +180,8 @@ int main(int argc, char **argv)
 {
 	gboolean check = FALSE, version = FALSE, debug = FALSE;
 	char **ifaces = NULL, *backend = NULL, *state_dir = NULL, *run_dir = NULL;
+	char *bus_address = NULL;
+	GDBusConnection *bus = NULL;
 	char *error = NULL;
 	GError *e = NULL;
 	const GOptionEntry opts[] = {
@@ -154,6 +194,8 @@ int main(int argc, char **argv)
 		{"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "Key and modifier directory",
 		 "DIR"},
 		{"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &run_dir, "Runtime directory", "DIR"},
+		{"bus-address", 0, 0, G_OPTION_ARG_STRING, &bus_address,
+		 "D-Bus address to serve org.dmm.Mnd1 on (default: the system bus)", "ADDRESS"},
 		{"debug", 'd', 0, G_OPTION_ARG_NONE, &debug, "Log at debug level", NULL},
 		{"check", 0, 0, G_OPTION_ARG_NONE, &check,
 		 "Report what this kernel supports and exit", NULL},
@@ -216,11 +258,22 @@ int main(int argc, char **argv)
 
 	log_info("starting version=%s config=%s", PACKAGE_VERSION, conf_path);
 	if (mn_start(&cfg) == 0) {
+		if (cfg.dbus && (bus = bus_connect(bus_address))) {
+			mdbus_init(bus, cfg.dbus_group, do_reload);
+			nm_init(bus, mn_hint);
+		}
 		log_info("ready");
 		g_main_loop_run(loop);
 		rc = EXIT_SUCCESS;
 	}
+	nm_fini();
+	mdbus_fini();
 	mn_stop();
+	if (bus) {
+		g_dbus_connection_flush_sync(bus, NULL, NULL);
+		g_object_unref(bus);
+	}
+	g_free(bus_address);
 	g_main_loop_unref(loop);
 	config_free(&cfg);
 	g_strfreev(ifaces);

@@ -27,6 +27,7 @@
 #include "flow.h"
 #include "log.h"
 #include "mn.h"
+#include "mn-internal.h"
 #include "proto/cga.h"
 #include "proto/crypto.h"
 #include "proto/err.h"
@@ -43,73 +44,9 @@
 #define MN_RECHECK_RETRY_MS 1000  /* a failed dump is tried again after this */
 #define MN_RECHECK_SILENT_MS 3000 /* half-open connections end without an event */
 
-struct mn_handover {
-	unsigned int seq;
-	bool active;
-	uint64_t t0;      /* carrier up (or the RA, if no carrier event) */
-	uint64_t t_addr;  /* new address assigned (optimistic: usable) */
-	uint64_t t_bound; /* last BA of the handover */
-	unsigned int pending, kept, released;
-	struct in6_addr from, to;
-};
+struct mn mn;
 
-struct mn_pending_bu {
-	struct anchor *a;
-	enum bul_auth auth;
-	uint16_t seq;
-	uint32_t lifetime;
-	size_t len;
-	uint8_t buf[MH_MAX_LEN];
-};
-
-struct mn {
-	struct mnd_config *cfg;
-	EVP_PKEY *key;
-	uint8_t *spki;
-	size_t spki_len;
-	struct ks_cga cga;
-	const struct tnl_backend *backend;
-
-	char ifname[16];
-	int ifindex;
-	uint32_t mtu;
-	int carrier;
-	int saved_autoconf;
-	bool autoconf_changed;
-	int saved_optimistic[2];
-	bool optimistic_changed[2];
-	guint send_retry_timer;
-	struct {
-		bool on;
-		unsigned int n;
-		struct mn_pending_bu bu[ANCHOR_MAX];
-	} batch;
-	uint64_t carrier_up_at;
-
-	struct anchor_table anchors;
-	struct anchor *current;
-	struct mn_handover ho;
-	bool ho_pending[ANCHOR_MAX];
-
-	guint timer;
-	uint64_t timer_at;
-	char *status_path;
-	char *status_last; /* what the status file holds */
-	bool stopping;
-
-	/* The flow tracker, per kept anchor: the cookies of its continuity
-	 * sockets (from the last dump), and whether to look again. */
-	GHashTable *flows[ANCHOR_MAX];
-	const char *recheck[ANCHOR_MAX]; /* reason to look again, NULL: none */
-	guint recheck_src;
-	uint64_t recheck_at;
-	bool monitor; /* destroy events arrive */
-	bool ctl;     /* the control socket is served */
-};
-
-static struct mn mn;
-
-static uint64_t mn_now(void)
+uint64_t mn_now(void)
 {
 	return (uint64_t)(g_get_monotonic_time() / 1000);
 }
@@ -123,9 +60,6 @@ static struct anchor *mn_anchor_of(struct bul_entry *e)
 {
 	return (struct anchor *)((char *)e - offsetof(struct anchor, bul));
 }
-
-static void mn_reschedule(void);
-static void mn_write_status(void);
 
 /* ------------------------------------------------------------------ */
 /* Binding Update List operations */
@@ -253,11 +187,26 @@ static void mn_handover_check_done(void)
 	if (!h->active || h->pending)
 		return;
 	h->active = false;
+	mn.handovers++;
+	mn.last_handover_ms = (uint32_t)((h->t_bound ? h->t_bound : h->t_addr) - h->t0);
 	log_info("handover-complete seq=%u from=%s to=%s kept=%u released=%u addr_ms=%llu "
 		 "bound_ms=%llu",
 		 h->seq, log_addr(&h->from), log_addr(&h->to), h->kept, h->released,
 		 (unsigned long long)(h->t_addr - h->t0),
 		 (unsigned long long)((h->t_bound ? h->t_bound : h->t_addr) - h->t0));
+	if (mn.obs && mn.obs->handover_completed) {
+		struct mn_handover_info hi = {
+			.seq = h->seq,
+			.from = anchor_find_dar(&mn.anchors, &h->from),
+			.to = anchor_find_dar(&mn.anchors, &h->to),
+			.kept = h->kept,
+			.released = h->released,
+			.duration_ms = mn.last_handover_ms,
+			.addr_ms = (uint32_t)(h->t_addr - h->t0),
+		};
+
+		mn.obs->handover_completed(mn.obs_user, &hi);
+	}
 }
 
 static void mn_handover_settle(struct anchor *a)
@@ -339,6 +288,7 @@ static void mn_release_address(struct anchor *a)
 	}
 	a->have_addr = false;
 	a->role = ANCHOR_RELEASED;
+	a->pin = ANCHOR_PIN_NONE; /* a pin is for this address, which is gone */
 }
 
 static void mn_bul_unbound(void *user, struct bul_entry *e)
@@ -407,7 +357,7 @@ static gboolean mn_timer_cb(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void mn_reschedule(void)
+void mn_reschedule(void)
 {
 	uint64_t next = BUL_NEVER, now = mn_now();
 	struct anchor *a;
@@ -515,7 +465,7 @@ static void mn_flows_clear(struct anchor *a)
 }
 
 /* De-register from the current CoA, tunnel and rules down, address gone. */
-static void mn_release(struct anchor *a, struct anchor *cur, uint64_t now)
+void mn_release(struct anchor *a, struct anchor *cur, uint64_t now)
 {
 	struct bul_ctx c = mn_bulc();
 
@@ -600,11 +550,14 @@ static void mn_attach(struct anchor *cur, uint64_t now)
 		if (a == cur || !a->have_addr || idx[a->slot] < 0)
 			continue;
 		f = &fa[idx[a->slot]];
-		if (a->is_dar && (!dump_ok || keep_decide(&f->t))) {
+		if (a->is_dar && a->pin != ANCHOR_PIN_RELEASE &&
+		    (a->pin == ANCHOR_PIN_KEEP || !dump_ok || keep_decide(&f->t))) {
 			log_info("keep addr=%s dar=%s flows=%u bypass=%u ended=%u%s",
 				 log_addr(&a->addr), log_addr(&a->dar), f->t.continuity,
 				 f->t.bypass, f->t.ended,
-				 dump_ok ? "" : " reason=sock-diag-failed");
+				 a->pin == ANCHOR_PIN_KEEP ? " reason=pinned"
+				 : dump_ok                 ? ""
+							   : " reason=sock-diag-failed");
 			mn_keep(a, cur, now);
 			/* Look again when the flows cannot be followed by
 			 * their destroy events alone. */
@@ -613,7 +566,10 @@ static void mn_attach(struct anchor *cur, uint64_t now)
 		} else {
 			log_info("release addr=%s dar=%s flows=%u bypass=%u ended=%u%s",
 				 log_addr(&a->addr), log_addr(&a->dar), f->t.continuity,
-				 f->t.bypass, f->t.ended, a->is_dar ? "" : " not-a-dar");
+				 f->t.bypass, f->t.ended,
+				 !a->is_dar                     ? " not-a-dar"
+				 : a->pin == ANCHOR_PIN_RELEASE ? " reason=unpinned"
+								: "");
 			mn_release(a, cur, now);
 			mn.ho.released++;
 		}
@@ -623,9 +579,19 @@ static void mn_attach(struct anchor *cur, uint64_t now)
 	for (unsigned int i = 0; i < ANCHOR_MAX; i++)
 		if (mn.recheck[i])
 			mn_recheck_schedule(dump_ok ? MN_RECHECK_SILENT_MS : MN_RECHECK_RETRY_MS);
-	if (mn.ho.active)
+	if (mn.ho.active) {
 		log_info("handover-started seq=%u from=%s to=%s kept=%u released=%u", mn.ho.seq,
 			 log_addr(&mn.ho.from), log_addr(&mn.ho.to), mn.ho.kept, mn.ho.released);
+		if (mn.obs && mn.obs->handover_started) {
+			struct mn_handover_info hi = {.seq = mn.ho.seq,
+						      .from = old,
+						      .to = cur,
+						      .kept = mn.ho.kept,
+						      .released = mn.ho.released};
+
+			mn.obs->handover_started(mn.obs_user, &hi);
+		}
+	}
 	mn_handover_check_done();
 	mn_reschedule();
 }
@@ -755,7 +721,7 @@ static gboolean mn_recheck_cb(gpointer data)
 			g_hash_table_destroy(mn.flows[a->slot]);
 		mn.flows[a->slot] = fa[i].continuity;
 		silent += fa[i].silent;
-		if (keep_decide(&fa[i].t)) {
+		if (keep_decide(&fa[i].t) || a->pin == ANCHOR_PIN_KEEP) {
 			log_debug("still-kept addr=%s dar=%s flows=%u bypass=%u ended=%u why=%s",
 				  log_addr(&a->addr), log_addr(&a->dar), fa[i].t.continuity,
 				  fa[i].t.bypass, fa[i].t.ended, why[i]);
@@ -1050,12 +1016,14 @@ static void mn_on_mh(void *user, const struct sig_rx *rx)
 /* ------------------------------------------------------------------ */
 /* State for people and tests: a small text file rewritten atomically. */
 
-static void mn_write_status(void)
+void mn_write_status(void)
 {
 	GString *s;
 	struct anchor *a;
 	GError *e = NULL;
 
+	if (mn.obs && mn.obs->changed)
+		mn.obs->changed(mn.obs_user);
 	if (!mn.status_path)
 		return;
 	s = g_string_new(NULL);
@@ -1074,8 +1042,9 @@ static void mn_write_status(void)
 				s, " binding=%s coa=%s seq=%u lifetime=%u expires=%llu",
 				bul_state_name(b->state), log_addr(&b->coa), b->seq,
 				b->lifetime_granted,
-				b->expires_at == BUL_NEVER ? 0ULL
-							   : (unsigned long long)(b->expires_at / 1000));
+				b->expires_at == BUL_NEVER
+					? 0ULL
+					: (unsigned long long)(b->expires_at / 1000));
 		} else {
 			g_string_append(s, " binding=none");
 		}
@@ -1244,7 +1213,8 @@ int mn_start(struct mnd_config *cfg)
 		log_err("backend-unavailable backend=%s reason=%s", cfg->backend, why);
 		return -1;
 	}
-	log_info("backend name=%s reason=%s", mn.backend->name, why[0] ? why : "configured");
+	g_strlcpy(mn.backend_why, why[0] ? why : "configured", sizeof(mn.backend_why));
+	log_info("backend name=%s reason=%s", mn.backend->name, mn.backend_why);
 
 	if (g_mkdir_with_parents(cfg->run_dir, 0755) < 0) {
 		log_err("run-dir-failed path=%s error=%s", cfg->run_dir, g_strerror(errno));

@@ -49,8 +49,8 @@ struct anchor {
 	bool have_addr; /* our CGA under the prefix is assigned */
 	struct in6_addr addr;
 	uint8_t collisions;
-	uint32_t kflags;           /* IFA_F_* last reported by the kernel */
-	bool send_retry;           /* the last BU could not leave: the CoA is still tentative */
+	uint32_t kflags; /* IFA_F_* last reported by the kernel */
+	bool send_retry; /* the last BU could not leave: the CoA is still tentative */
 	unsigned int send_retries;
 	uint8_t cga_params[ANCHOR_CGA_PARAMS_MAX];
 	size_t cga_params_len;

@@ -67,6 +67,8 @@ mnd_start() {
 		interfaces=eth0
 		binding_lifetime=${MND_LIFETIME:-600}
 		log_level=debug
+		dbus=${MND_DBUS:-no}
+		${MND_CONF_EXTRA:-}
 	EOF
 	: >"$TB_RUN/mnd.log"
 	# ip netns exec execs the command: $! is mnd itself, for signals and its exit status
