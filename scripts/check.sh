@@ -1,7 +1,11 @@
 #!/bin/bash
 # Install dependencies, build, and run every test of mnd:
 #   1. gcc build with -Werror: unit tests, wire-format checks against tshark
-#      and scapy, and (as root) the network-namespace tests;
+#      and scapy, and (as root) the network-namespace tests; the packaging
+#      tests: tests/pkg/test-install.sh (make install DESTDIR=..., bus policy,
+#      unit, dispatcher) and tests/pkg/test-distcheck.sh (make distcheck of the
+#      release tarball with the tests that need no namespaces), each counted
+#      like any other test;
 #   2. clang build with ASan+UBSan: the unit tests again, and each libFuzzer
 #      target for FUZZ_SECONDS (default 20) seconds.
 # Ends with one line "N passed, N failed, N skipped"; exits non-zero on any
