@@ -19,14 +19,7 @@ MOCK=$here/mnd_mock.py
 command -v dbus-daemon >/dev/null || { echo "SKIP: dbus-daemon is needed"; exit 77; }
 command -v gdbus >/dev/null || { echo "SKIP: gdbus is needed"; exit 77; }
 
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
+. "$top_srcdir/tests/lib-check.sh"
 
 tmp=$(mktemp -d /tmp/test-mnctl.XXXXXX)
 BUS_PID= MOCK_PID= MON_PID= HUNG_PID=
@@ -454,5 +447,4 @@ check "keygen Sec 2: SIGINT exits 1" grep -aq '^exit=1$' "$tmp/pty.out"
 check "keygen Sec 2: interrupted, nothing written" \
 	bash -c "grep -aq 'nothing was written' '$tmp/pty.out' && ! ls '$tmp/sec2'/key.pem 2>/dev/null"
 
-echo "$pass passed, $fail failed"
-exit $((fail > 0))
+check_done

@@ -30,14 +30,7 @@ MI=org.dmm.Mnd1.Manager
 AI=org.dmm.Mnd1.Anchor
 export TB_WAIT_TIMEOUT=${TB_WAIT_TIMEOUT:-8}
 
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
+. "$top_srcdir/tests/lib-check.sh"
 
 BG=()
 BUSDIR=
@@ -311,5 +304,4 @@ check "AnchorRemoved for DAR1's and DAR2's objects" tb_wait_for sh -c \
 check "State stopping (5) was announced" pc $M State 5
 check "the name is released" sh -c "! $BUSPY get $M $MI State >/dev/null 2>&1"
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+check_done

@@ -24,14 +24,7 @@ PY=/usr/bin/python3
 FLOW="$PY $top_srcdir/tests/mnd/flow.py"
 export TB_WAIT_TIMEOUT=${TB_WAIT_TIMEOUT:-8}
 
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
+. "$top_srcdir/tests/lib-check.sh"
 
 BG=()
 BUSDIR=
@@ -177,5 +170,4 @@ kill -INT "$MON"
 check "mnctl monitor exits 0 on SIGINT" wait "$MON"
 MON=
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+check_done

@@ -31,14 +31,7 @@ DEV=$NMP/Devices/mock_eth0
 BUDGET_MS=${NM_HINT_BUDGET_MS:-100}
 export TB_WAIT_TIMEOUT=${TB_WAIT_TIMEOUT:-8}
 
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
+. "$top_srcdir/tests/lib-check.sh"
 
 BG=()
 BUSDIR=
@@ -213,5 +206,4 @@ check "mnd exits 0 on SIGTERM" mnd_stop
 
 max=$(printf '%s\n' "${LAT[@]}" | sort -g | tail -n 1)
 echo "   NM event -> RS latency: ${LAT[*]} ms (max ${max:-none})"
-echo "$pass passed, $fail failed, 0 skipped"
-((fail == 0))
+check_done

@@ -26,14 +26,7 @@ case ${MND_AUTO_EXPECT:-} in
 *) echo "MND_AUTO_EXPECT: ip6tnl, seg6 or tun, not '$MND_AUTO_EXPECT'"; exit 2 ;;
 esac
 
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
+. "$top_srcdir/tests/lib-check.sh"
 
 cleanup() {
 	mnd_stop >/dev/null 2>&1
@@ -108,5 +101,4 @@ else
 	notok "mnd starts with -b auto"
 fi
 
-echo "$pass passed, $fail failed, 0 skipped"
-((fail == 0))
+check_done

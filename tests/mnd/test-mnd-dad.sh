@@ -12,12 +12,7 @@ MND=${MND:-$top_builddir/mnd/mnd}
 MN_DAR=${MN_DAR:-$top_builddir/tests/dar/mn-dar}
 MN_WIRE=$top_builddir/tests/wire/mn-wire
 export TB_WAIT_TIMEOUT=${TB_WAIT_TIMEOUT:-8}
-pass=0 fail=0
-check() {
-	local d=$1
-	shift
-	if "$@"; then echo "ok - $d"; pass=$((pass + 1)); else echo "not ok - $d"; fail=$((fail + 1)); fi
-}
+. "$top_srcdir/tests/lib-check.sh"
 cleanup() {
 	mnd_stop >/dev/null 2>&1
 	mnd_stop_dars
@@ -47,5 +42,4 @@ check "the new address ($new) differs and is on eth0" \
 	sh -c "[ '$new' != '$taken' ] && ip -n $NS_MN -6 addr show dev eth0 | grep -q '$new/'"
 check "the colliding address is not on eth0" \
 	sh -c "! ip -n $NS_MN -6 addr show dev eth0 | grep -q '$taken/'"
-echo "$pass passed, $fail failed, 0 skipped"
-((fail == 0))
+check_done

@@ -32,15 +32,7 @@ MC="$PY $here/mnsock_client.py"
 export TB_WAIT_TIMEOUT=${TB_WAIT_TIMEOUT:-8}
 DEADLINE=${DEADLINE:-1.0} # seconds from the close of the last continuity flow to its BU
 
-pass=0 fail=0 skip=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
-skipped() { echo "ok - # SKIP $*"; skip=$((skip + 1)); }
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
+. "$top_srcdir/tests/lib-check.sh"
 
 CG_ROOT=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
 CG_NAME=mnd-flows-$$
@@ -322,5 +314,4 @@ rc=$?
 check "mnd exits 0 on SIGTERM" [ "$rc" = 0 ]
 check "the control socket is removed on exit" test ! -e "$CTL"
 
-echo "$pass passed, $fail failed, $skip skipped"
-((fail == 0))
+check_done

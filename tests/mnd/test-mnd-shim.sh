@@ -32,17 +32,8 @@ PY=/usr/bin/python3
 FLOW="$PY $here/flow.py"
 export TB_WAIT_TIMEOUT=${TB_WAIT_TIMEOUT:-8}
 
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
+. "$top_srcdir/tests/lib-check.sh"
 
-skip=0
-skipped() { echo "ok - # SKIP $*"; skip=$((skip + 1)); }
 # curl is the real binary of item 3; without it the Python flows still run.
 have_curl=0
 command -v curl >/dev/null && have_curl=1
@@ -305,5 +296,4 @@ mnd_stop
 rc=$?
 check "mnd exits 0 on SIGTERM" [ "$rc" = 0 ]
 
-echo "$pass passed, $fail failed, $skip skipped"
-((fail == 0))
+check_done

@@ -34,14 +34,7 @@ PY=/usr/bin/python3
 FLOW="$PY $here/flow.py"
 export TB_WAIT_TIMEOUT=${TB_WAIT_TIMEOUT:-8}
 
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
+. "$top_srcdir/tests/lib-check.sh"
 
 BG=()
 cleanup() {
@@ -308,5 +301,4 @@ if [[ $DAR_BACKEND == ip6tnl ]]; then
 		eval 'dar_no_tnl 1 && dar_no_tnl 2 && dar_no_tnl 3'
 fi
 
-echo "$pass passed, $fail failed, 0 skipped"
-((fail == 0))
+check_done

@@ -36,14 +36,7 @@ elif nm -u "$SHIM" 2>/dev/null | grep -q __asan_; then
 	exit 77
 fi
 
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
+. "$top_srcdir/tests/lib-check.sh"
 
 tmp=$(mktemp -d /tmp/test-shim.XXXXXX)
 FAKE_PID=
@@ -270,5 +263,4 @@ else
 	echo "# curl not installed: the curl checks are left out"
 fi
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+check_done
