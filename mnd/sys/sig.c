@@ -21,6 +21,7 @@
  * bad input is dropped and counted, never logged per packet.
  */
 #include <errno.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/ip6.h>
 #include <string.h>
@@ -86,6 +87,29 @@ static void sig_grow_buffers(int fd)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+}
+
+int sig_mh_only(int fd, bool on)
+{
+	/* A raw protocol-41 socket's datagram starts at the inner header:
+	 * keep it only if the inner Next Header is the Mobility Header. */
+	static struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 6),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_MH, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {.len = G_N_ELEMENTS(code), .filter = code};
+	int dummy = 0;
+
+	if (on)
+		return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0
+			       ? -errno
+			       : 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy, sizeof(dummy)) < 0 &&
+	    errno != ENOENT)
+		return -errno;
+	return 0;
 }
 
 static int sig_open(int proto)
@@ -291,6 +315,9 @@ int sig_init(sig_mh_fn fn, void *user)
 	S.fd135 = fd;
 	S.mh_fn = fn;
 	S.mh_user = user;
+	/* Nobody relays data yet: the kernel keeps the rest to itself. */
+	if (!S.data_fn)
+		(void)sig_mh_only(S.fd41, true);
 	S.src41 = g_unix_fd_add(S.fd41, G_IO_IN, sig_on_readable, GINT_TO_POINTER(41));
 	S.src135 = g_unix_fd_add(S.fd135, G_IO_IN, sig_on_readable, GINT_TO_POINTER(IPPROTO_MH));
 	return 0;
@@ -312,6 +339,11 @@ void sig_set_data_handler(sig_data_fn fn, void *user)
 {
 	S.data_fn = fn;
 	S.data_user = user;
+	/* Without a relay (kernel backends) this socket would still get a
+	 * copy of every tunnelled data packet the kernel decapsulates
+	 * itself, and wake us for each: filter them out in the kernel. */
+	if (S.fd41 >= 0)
+		(void)sig_mh_only(S.fd41, fn == NULL);
 }
 
 const struct sig_stats *sig_stats(void)

@@ -43,6 +43,11 @@ struct sig_stats {
 int sig_init(sig_mh_fn fn, void *user);
 void sig_fini(void);
 void sig_set_data_handler(sig_data_fn fn, void *user);
+/* On a raw protocol-41 socket, keep only packets whose inner header
+ * carries a Mobility Header (a socket filter), or (on = false) everything
+ * again. 0 or -errno. sig.c does this for its own socket whenever no data
+ * handler is set; exported for mn-dar's ip6tnl backend. */
+int sig_mh_only(int fd, bool on);
 const struct sig_stats *sig_stats(void);
 
 /* MH (checksum already set for src -> dst) inside IPv6 src -> dst inside

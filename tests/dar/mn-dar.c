@@ -61,6 +61,7 @@
 #include "dar_nl.h"
 #include "proto/err.h"
 #include "sys/ip6tnl_link.h"
+#include "sys/sig.h"
 
 #define EXIT_USAGE 2
 #define EXIT_NOBACKEND 3
@@ -1364,7 +1365,12 @@ int main(int argc, char **argv)
 		      D.raw135 < 0 ? strerror(-D.raw135) : "ok");
 		goto out;
 	}
-	/* ip6tnl: the kernel carries both directions; no TUN */
+	/* ip6tnl: the kernel carries both directions; no TUN, and the raw 41
+	 * socket needs only the signalling (it would get a copy of every data
+	 * packet the kernel decapsulates). */
+	if (D.backend == BE_IP6TNL && (err = sig_mh_only(D.raw41, true)) < 0)
+		logf_("warning: MH-only socket filter: %s (data copies are dropped in user space)",
+		      strerror(-err));
 	if (D.backend != BE_IP6TNL && tun_open() < 0)
 		goto out;
 	rc = backend_setup();
