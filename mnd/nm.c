@@ -42,6 +42,7 @@ struct nm_lookup {
 	char *path;
 	const char *events[NM_MAX_WAITING]; /* string literals */
 	unsigned int n;
+	const char *prop; /* being read: "IpInterface", then "Interface" */
 };
 
 static struct {
@@ -104,6 +105,18 @@ static const char *nm_device_event(guint32 new_state, guint32 old_state)
 	return NULL;
 }
 
+static void nm_on_interface(GObject *src, GAsyncResult *res, gpointer data);
+
+/* Read one name property of the device `l` is waiting for. */
+static void nm_read_name(struct nm_lookup *l, gpointer id, const char *prop)
+{
+	l->prop = prop;
+	g_dbus_connection_call(nm.bus, NM_NAME, l->path, NM_PROPS_IFACE, "Get",
+			       g_variant_new("(ss)", NM_DEVICE_IFACE, prop), G_VARIANT_TYPE("(v)"),
+			       G_DBUS_CALL_FLAGS_NO_AUTO_START, NM_CALL_TIMEOUT_MS, nm.cancel,
+			       nm_on_interface, id);
+}
+
 static void nm_on_interface(GObject *src, GAsyncResult *res, gpointer data)
 {
 	GError *err = NULL;
@@ -126,7 +139,14 @@ static void nm_on_interface(GObject *src, GAsyncResult *res, gpointer data)
 		    nm_ifname_ok(g_variant_get_string(v, NULL)))
 			ifname = g_variant_get_string(v, NULL);
 	} else {
-		log_debug("nm-device path=%s interface-unknown error=%s", l->path, err->message);
+		log_debug("nm-device path=%s %s-unknown error=%s", l->path, l->prop, err->message);
+	}
+	/* IpInterface is where the addresses live (a modem's wwan0 under its
+	 * ttyUSB2 Interface), the name mnd manages; NM leaves it empty on a
+	 * device without IP configuration: then Interface. */
+	if (!ifname && !strcmp(l->prop, "IpInterface")) {
+		nm_read_name(l, data, "Interface");
+		goto out;
 	}
 	if (ifname && g_hash_table_size(nm.ifnames) < NM_MAX_DEVICES)
 		g_hash_table_replace(nm.ifnames, g_strdup(l->path), g_strdup(ifname));
@@ -177,10 +197,7 @@ static void nm_device_hint(const char *path, const char *event)
 		nm.next_id = 1;
 	id = GUINT_TO_POINTER(nm.next_id);
 	g_hash_table_insert(nm.lookups, id, l);
-	g_dbus_connection_call(nm.bus, NM_NAME, path, NM_PROPS_IFACE, "Get",
-			       g_variant_new("(ss)", NM_DEVICE_IFACE, "Interface"),
-			       G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
-			       NM_CALL_TIMEOUT_MS, nm.cancel, nm_on_interface, id);
+	nm_read_name(l, id, "IpInterface");
 }
 
 static void nm_on_device_state(GDBusConnection *bus, const char *sender, const char *path,

@@ -155,6 +155,9 @@ start_mnd() {
 mock_start || { notok "mock NetworkManager on the private bus"; exit 1; }
 mock AddEthernetDevice mock_eth0 eth0 100 >/dev/null
 mock AddEthernetDevice mock_wlan9 wlan9 100 >/dev/null
+# A modem-like device: its addresses live on IpInterface, not on Interface.
+mock AddEthernetDevice mock_modem ttyUSB9 100 >/dev/null
+mock SetProperty "$NMP/Devices/mock_modem" "$NM.Device" IpInterface eth0 >/dev/null
 start_mnd || { notok "mnd starts (NM present)"; exit 1; }
 check "mnd sees NetworkManager on the bus" tb_wait_log "$TB_RUN/mnd.log" ' nm-present '
 mnd_wait "$DAR1_ADDR" role current || { notok "mnd attaches at DAR1"; exit 1; }
@@ -177,6 +180,10 @@ check "another interface's event reaches mnd" tb_wait_log "$TB_RUN/mnd.log" \
 tb_sleep 0.2
 check "... and sends no RS ($(rs_count_after "$t"))" [ "$(rs_count_after "$t")" = 0 ]
 
+hint_rs "device with IpInterface eth0 (Interface ttyUSB9) disconnected" \
+	SetDeviceDisconnected "$NMP/Devices/mock_modem"
+check "... the hint names IpInterface" tb_wait_log "$TB_RUN/mnd.log" \
+	'nm-hint if=eth0 event=device-disconnected from=/org/freedesktop/NetworkManager/Devices/mock_modem'
 check "mnd exits 0 on SIGTERM" mnd_stop
 mock_stop
 
