@@ -45,12 +45,10 @@
 #define IP6TNL_PROBE_FMT TNL_NAME_PREFIX "p%u" /* probe link: mntp<pid> */
 
 struct ip6tnl_binding {
-	bool used;
-	struct in6_addr hoa, coa, dar;
-	unsigned int slot;
-	int link;     /* the managed interface */
-	int ifindex;  /* the tunnel link */
-	uint32_t mtu; /* the tunnel link's MTU */
+	struct tnl_entry e; /* first: tunnel.c walks the table by it */
+	int link;           /* the managed interface */
+	int ifindex;        /* the tunnel link */
+	uint32_t mtu;       /* the tunnel link's MTU */
 	char name[IFNAMSIZ];
 };
 
@@ -65,7 +63,7 @@ static int ip6tnl_link_change_b(const struct ip6tnl_binding *b, const struct in6
 				uint32_t mtu)
 {
 	return ip6tnl_link_change(&I.nl, b->ifindex, b->name, b->link, local,
-				  local ? &b->dar : NULL, mtu);
+				  local ? &b->e.dar : NULL, mtu);
 }
 
 /* Delete every ip6tnl link named mnt*: what a crashed or killed mnd left
@@ -105,20 +103,18 @@ static int ip6tnl_init(void)
 
 static struct ip6tnl_binding *ip6tnl_find(const struct in6_addr *hoa)
 {
-	for (size_t i = 0; i < IP6TNL_MAX_BINDINGS; i++)
-		if (I.b[i].used && memcmp(&I.b[i].hoa, hoa, sizeof(*hoa)) == 0)
-			return &I.b[i];
-	return NULL;
+	return (struct ip6tnl_binding *)tnl_entry_find(I.b, IP6TNL_MAX_BINDINGS, sizeof(I.b[0]),
+						       hoa);
 }
 
 /* Remove one binding's rule, table and link; "already gone" is fine.
  * Returns the first other error. */
 static int ip6tnl_teardown(const struct ip6tnl_binding *b)
 {
-	uint32_t table = TNL_TABLE_BASE + b->slot;
+	uint32_t table = TNL_TABLE_BASE + b->e.slot;
 	int rc, first = 0;
 
-	rc = knl_rule_del_from(&b->hoa, table, TNL_RULE_PRIO_BASE + b->slot);
+	rc = knl_rule_del_from(&b->e.hoa, table, TNL_RULE_PRIO_BASE + b->e.slot);
 	if (rc < 0 && rc != -ENOENT && rc != -ESRCH)
 		first = rc;
 	rc = knl_route_del_table(table);
@@ -142,37 +138,27 @@ static int ip6tnl_bind(struct tnl_binding *tb)
 		return -ENODEV;
 	if (tb->slot >= IP6TNL_MAX_SLOT || tb->ifindex <= 0)
 		return -ERANGE;
-	if (ip6tnl_find(&tb->hoa))
-		return -EEXIST;
-	for (size_t i = 0; i < IP6TNL_MAX_BINDINGS; i++) {
-		if (I.b[i].used && I.b[i].slot == tb->slot)
-			return -EEXIST;
-		if (!I.b[i].used && !b)
-			b = &I.b[i];
-	}
+	b = (struct ip6tnl_binding *)tnl_entry_claim(I.b, IP6TNL_MAX_BINDINGS, sizeof(I.b[0]), tb,
+						     &rc);
 	if (!b)
-		return -ENOSPC;
+		return rc;
 
-	memset(b, 0, sizeof(*b));
-	b->hoa = tb->hoa;
-	b->coa = tb->coa;
-	b->dar = tb->dar;
-	b->slot = tb->slot;
 	b->link = tb->ifindex;
 	b->mtu = tnl_inner_mtu(tb->mtu);
 	snprintf(b->name, sizeof(b->name), TNL_NAME_PREFIX "%u", tb->slot);
 	table = TNL_TABLE_BASE + tb->slot;
 
-	rc = ip6tnl_link_add(&I.nl, b->name, b->link, &b->coa, &b->dar, b->mtu);
+	rc = ip6tnl_link_add(&I.nl, b->name, b->link, &b->e.coa, &b->e.dar, b->mtu);
 	if (rc == -EEXIST) {
 		/* A link of that name from before (a crash since init): ours
 		 * by its name, so replace it. */
 		(void)ip6tnl_link_del(&I.nl, b->name);
-		rc = ip6tnl_link_add(&I.nl, b->name, b->link, &b->coa, &b->dar, b->mtu);
+		rc = ip6tnl_link_add(&I.nl, b->name, b->link, &b->e.coa, &b->e.dar, b->mtu);
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		memset(b, 0, sizeof(*b)); /* no link: nothing to tear down */
 		return rc;
-	b->used = true;
+	}
 	b->ifindex = (int)if_nametoindex(b->name);
 	if (b->ifindex <= 0) {
 		rc = -ENODEV;
@@ -191,7 +177,7 @@ static int ip6tnl_bind(struct tnl_binding *tb)
 	if (rc == 0)
 		rc = knl_route_add_default_dev(table, b->ifindex, 0);
 	if (rc == 0)
-		rc = knl_rule_add_from(&b->hoa, table, TNL_RULE_PRIO_BASE + b->slot);
+		rc = knl_rule_add_from(&b->e.hoa, table, TNL_RULE_PRIO_BASE + b->e.slot);
 	if (rc < 0)
 		goto fail;
 	g_strlcpy(tb->dev, b->name, sizeof(tb->dev));
@@ -233,7 +219,7 @@ static int ip6tnl_rebind(struct tnl_binding *tb, const struct in6_addr *coa)
 	mtu = tnl_inner_mtu(tb->mtu);
 	rc = ip6tnl_link_change_b(b, coa, mtu);
 	if (rc == 0) {
-		b->coa = *coa;
+		b->e.coa = *coa;
 		b->mtu = mtu;
 		tb->coa = *coa;
 		g_strlcpy(tb->dev, b->name, sizeof(tb->dev));
@@ -243,7 +229,7 @@ static int ip6tnl_rebind(struct tnl_binding *tb, const struct in6_addr *coa)
 	 * (a moment without the tunnel, while the binding moves anyway). */
 	again = *tb;
 	again.coa = *coa;
-	again.slot = b->slot;
+	again.slot = b->e.slot;
 	(void)ip6tnl_teardown(b);
 	memset(b, 0, sizeof(*b));
 	rc = ip6tnl_bind(&again);
@@ -259,7 +245,7 @@ static void ip6tnl_fini(void)
 	if (!I.nl.sk)
 		return;
 	for (size_t i = 0; i < IP6TNL_MAX_BINDINGS; i++) {
-		if (!I.b[i].used)
+		if (!I.b[i].e.used)
 			continue;
 		(void)ip6tnl_teardown(&I.b[i]);
 		memset(&I.b[i], 0, sizeof(I.b[i]));

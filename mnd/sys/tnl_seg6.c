@@ -69,9 +69,7 @@ _Static_assert(TNL_SEG6_DOWN_PRIO_BASE + TNL_SEG6_MAX_SLOT <= TNL_SEG6_LOCAL_PRI
 	       "downlink rules, then the local rule, then the uplink rules");
 
 struct tnl_seg6_binding {
-	bool used;
-	struct in6_addr hoa, coa, dar;
-	unsigned int slot;
+	struct tnl_entry e; /* first: tunnel.c walks the table by it */
 	int ifindex;
 	uint32_t link_mtu;
 };
@@ -89,10 +87,8 @@ static bool tnl_seg6_addr_eq(const struct in6_addr *a, const struct in6_addr *b)
 
 static struct tnl_seg6_binding *tnl_seg6_find(const struct in6_addr *hoa)
 {
-	for (size_t i = 0; i < TNL_SEG6_MAX_BINDINGS; i++)
-		if (S.b[i].used && tnl_seg6_addr_eq(&S.b[i].hoa, hoa))
-			return &S.b[i];
-	return NULL;
+	return (struct tnl_seg6_binding *)tnl_entry_find(S.b, TNL_SEG6_MAX_BINDINGS, sizeof(S.b[0]),
+							 hoa);
 }
 
 static bool tnl_seg6_ignorable(int rc)
@@ -105,11 +101,11 @@ static bool tnl_seg6_ignorable(int rc)
 static struct knl_rule tnl_seg6_up_rule(const struct tnl_seg6_binding *b)
 {
 	return (struct knl_rule){
-		.src = b->hoa,
+		.src = b->e.hoa,
 		.src_len = 128,
 		.protocol = KNL_PROTO_MND,
-		.prio = TNL_RULE_PRIO_BASE + b->slot,
-		.table = TNL_TABLE_BASE + b->slot,
+		.prio = TNL_RULE_PRIO_BASE + b->e.slot,
+		.table = TNL_TABLE_BASE + b->e.slot,
 	};
 }
 
@@ -120,14 +116,14 @@ static struct knl_rule tnl_seg6_down_rule(const struct tnl_seg6_binding *b,
 					  const struct in6_addr *coa)
 {
 	return (struct knl_rule){
-		.src = b->dar,
+		.src = b->e.dar,
 		.src_len = 128,
 		.dst = *coa,
 		.dst_len = 128,
 		.ipproto = TNL_SEG6_IPPROTO_IPV6,
 		.protocol = KNL_PROTO_MND,
-		.prio = TNL_SEG6_DOWN_PRIO_BASE + b->slot,
-		.table = TNL_SEG6_DOWN_TABLE_BASE + b->slot,
+		.prio = TNL_SEG6_DOWN_PRIO_BASE + b->e.slot,
+		.table = TNL_SEG6_DOWN_TABLE_BASE + b->e.slot,
 	};
 }
 
@@ -169,7 +165,7 @@ static int tnl_seg6_down_del(const struct tnl_seg6_binding *b, const struct in6_
  * gone" are reported, but everything is tried. */
 static int tnl_seg6_unroute(const struct tnl_seg6_binding *b)
 {
-	struct knl_rule up = tnl_seg6_up_rule(b), down = tnl_seg6_down_rule(b, &b->coa);
+	struct knl_rule up = tnl_seg6_up_rule(b), down = tnl_seg6_down_rule(b, &b->e.coa);
 	int rc[4];
 
 	/* Rules first, so that no packet is steered into a table that is
@@ -199,22 +195,11 @@ static int tnl_seg6_bind(struct tnl_binding *tb)
 		return -ERANGE;
 	if (tb->ifindex <= 0 || !if_indextoname((unsigned int)tb->ifindex, dev))
 		return -ENODEV;
-	if (tnl_seg6_find(&tb->hoa))
-		return -EEXIST;
-	for (size_t i = 0; i < TNL_SEG6_MAX_BINDINGS; i++) {
-		if (S.b[i].used && S.b[i].slot == tb->slot)
-			return -EEXIST;
-		if (!S.b[i].used && !b)
-			b = &S.b[i];
-	}
+	b = (struct tnl_seg6_binding *)tnl_entry_claim(S.b, TNL_SEG6_MAX_BINDINGS, sizeof(S.b[0]),
+						       tb, &rc);
 	if (!b)
-		return -ENOSPC;
+		return rc;
 
-	b->used = true;
-	b->hoa = tb->hoa;
-	b->coa = tb->coa;
-	b->dar = tb->dar;
-	b->slot = tb->slot;
 	b->ifindex = tb->ifindex;
 	b->link_mtu = tb->mtu;
 	up = tnl_seg6_up_rule(b);
@@ -222,9 +207,9 @@ static int tnl_seg6_bind(struct tnl_binding *tb)
 	/* Downlink first, then the uplink route, and last the rule that
 	 * moves the HoA's traffic into the tunnel: the answers then have
 	 * their way back before the first packet leaves. */
-	rc = tnl_seg6_down_add(b, &b->coa);
+	rc = tnl_seg6_down_add(b, &b->e.coa);
 	if (rc == 0)
-		rc = knl_route_add_seg6_encap(up.table, NULL, 0, &b->dar, b->ifindex,
+		rc = knl_route_add_seg6_encap(up.table, NULL, 0, &b->e.dar, b->ifindex,
 					      tnl_inner_mtu(b->link_mtu));
 	if (rc == 0)
 		rc = knl_rule_add(&up);
@@ -252,14 +237,14 @@ static int tnl_seg6_rebind(struct tnl_binding *tb, const struct in6_addr *coa)
 	 * downlink: the new CoA's rule and route first, then the old ones
 	 * go, so that packets the DAR sent before it learnt of the move
 	 * still arrive if the old address is still there. */
-	if (!tnl_seg6_addr_eq(coa, &b->coa)) {
+	if (!tnl_seg6_addr_eq(coa, &b->e.coa)) {
 		rc = tnl_seg6_down_add(b, coa);
 		if (rc < 0) {
 			(void)tnl_seg6_down_del(b, coa);
 			return rc;
 		}
-		rc = tnl_seg6_down_del(b, &b->coa);
-		b->coa = *coa;
+		rc = tnl_seg6_down_del(b, &b->e.coa);
+		b->e.coa = *coa;
 	}
 	tb->coa = *coa;
 	/* The new link may have another MTU: follow it. */
@@ -267,7 +252,7 @@ static int tnl_seg6_rebind(struct tnl_binding *tb, const struct in6_addr *coa)
 		int rc2;
 
 		b->link_mtu = tb->mtu;
-		rc2 = knl_route_add_seg6_encap(TNL_TABLE_BASE + b->slot, NULL, 0, &b->dar,
+		rc2 = knl_route_add_seg6_encap(TNL_TABLE_BASE + b->e.slot, NULL, 0, &b->e.dar,
 					       b->ifindex, tnl_inner_mtu(b->link_mtu));
 		if (rc == 0)
 			rc = rc2;
@@ -288,7 +273,6 @@ static int tnl_seg6_unbind(struct tnl_binding *tb)
 	if (!b)
 		return -ENOENT;
 	rc = tnl_seg6_unroute(b);
-	memset(b, 0, sizeof(*b));
 	return rc;
 }
 
@@ -453,7 +437,7 @@ static void tnl_seg6_fini(void)
 	if (!S.up)
 		return;
 	for (size_t i = 0; i < TNL_SEG6_MAX_BINDINGS; i++) {
-		if (!S.b[i].used)
+		if (!S.b[i].e.used)
 			continue;
 		(void)tnl_seg6_unroute(&S.b[i]);
 		memset(&S.b[i], 0, sizeof(S.b[i]));

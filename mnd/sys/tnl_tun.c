@@ -47,9 +47,7 @@
 #define TUN_ADDR_GEN_MODE_NONE 1 /* IN6_ADDR_GEN_MODE_NONE */
 
 struct tun_binding {
-	bool used;
-	struct in6_addr hoa, coa, dar;
-	unsigned int slot;
+	struct tnl_entry e; /* first: tunnel.c walks the table by it */
 	uint32_t link_mtu;
 };
 
@@ -75,10 +73,7 @@ static bool tun_addr_eq(const struct in6_addr *a, const struct in6_addr *b)
 
 static struct tun_binding *tun_find(const struct in6_addr *hoa)
 {
-	for (size_t i = 0; i < TUN_MAX_BINDINGS; i++)
-		if (T.b[i].used && tun_addr_eq(&T.b[i].hoa, hoa))
-			return &T.b[i];
-	return NULL;
+	return (struct tun_binding *)tnl_entry_find(T.b, TUN_MAX_BINDINGS, sizeof(T.b[0]), hoa);
 }
 
 /* SIOCSIFMTU / SIOCSIFFLAGS: the two link settings rtnl.h does not
@@ -122,7 +117,7 @@ static int tun_update_mtu(void)
 	for (size_t i = 0; i < TUN_MAX_BINDINGS; i++) {
 		uint32_t m;
 
-		if (!T.b[i].used)
+		if (!T.b[i].e.used)
 			continue;
 		m = tnl_inner_mtu(T.b[i].link_mtu);
 		if (!mtu || m < mtu)
@@ -170,7 +165,7 @@ static void tun_uplink(size_t n)
 		T.st.up_drop_unbound++;
 		return;
 	}
-	if (sig_send_encap(&b->coa, &b->dar, T.pkt, TUN_IP6_HLEN + plen) < 0) {
+	if (sig_send_encap(&b->e.coa, &b->e.dar, T.pkt, TUN_IP6_HLEN + plen) < 0) {
 		/* EAGAIN under load, or no route while moving: a lost packet
 		 * the transport recovers from. */
 		T.st.up_drop_send++;
@@ -211,7 +206,7 @@ static bool tun_downlink(void *user, const struct in6_addr *osrc, const struct i
 		return false;
 	memcpy(&dst, &ip->ip6_dst, sizeof(dst));
 	b = tun_find(&dst);
-	if (!b || !tun_addr_eq(&b->dar, osrc) || !tun_addr_eq(&b->coa, odst))
+	if (!b || !tun_addr_eq(&b->e.dar, osrc) || !tun_addr_eq(&b->e.coa, odst))
 		return false;
 	do {
 		n = write(T.fd, pkt, len);
@@ -300,10 +295,10 @@ fail:
  * are reported, but the binding is forgotten either way. */
 static int tun_unroute(const struct tun_binding *b)
 {
-	uint32_t table = TNL_TABLE_BASE + b->slot;
+	uint32_t table = TNL_TABLE_BASE + b->e.slot;
 	int rc, rc2;
 
-	rc = knl_rule_del_from(&b->hoa, table, TNL_RULE_PRIO_BASE + b->slot);
+	rc = knl_rule_del_from(&b->e.hoa, table, TNL_RULE_PRIO_BASE + b->e.slot);
 	if (rc == -ENOENT || rc == -ESRCH)
 		rc = 0;
 	rc2 = knl_route_del_table(table);
@@ -342,22 +337,10 @@ static int tun_bind(struct tnl_binding *tb)
 	 * knl_flush_own and a person reading `ip rule` expect). */
 	if (tb->slot >= TUN_MAX_SLOT)
 		return -ERANGE;
-	if (tun_find(&tb->hoa))
-		return -EEXIST;
-	for (size_t i = 0; i < TUN_MAX_BINDINGS; i++) {
-		if (T.b[i].used && T.b[i].slot == tb->slot)
-			return -EEXIST;
-		if (!T.b[i].used && !b)
-			b = &T.b[i];
-	}
+	b = (struct tun_binding *)tnl_entry_claim(T.b, TUN_MAX_BINDINGS, sizeof(T.b[0]), tb, &rc);
 	if (!b)
-		return -ENOSPC;
+		return rc;
 
-	b->used = true;
-	b->hoa = tb->hoa;
-	b->coa = tb->coa;
-	b->dar = tb->dar;
-	b->slot = tb->slot;
 	b->link_mtu = tb->mtu;
 	table = TNL_TABLE_BASE + tb->slot;
 
@@ -390,12 +373,12 @@ static int tun_rebind(struct tnl_binding *tb, const struct in6_addr *coa)
 	if (!b)
 		return -ENOENT;
 	/* The relay reads the CoA per packet: changing it is the whole move. */
-	b->coa = *coa;
+	b->e.coa = *coa;
 	tb->coa = *coa;
 	g_strlcpy(tb->dev, TUN_DEV, sizeof(tb->dev));
 	/* The new link may have another MTU: follow it. */
 	if (tb->mtu != b->link_mtu) {
-		table = TNL_TABLE_BASE + b->slot;
+		table = TNL_TABLE_BASE + b->e.slot;
 		b->link_mtu = tb->mtu;
 		rc = tun_update_mtu();
 		if (rc == 0)
@@ -413,7 +396,7 @@ static int tun_rebind(struct tnl_binding *tb, const struct in6_addr *coa)
 static void tun_fini(void)
 {
 	for (size_t i = 0; i < TUN_MAX_BINDINGS; i++) {
-		if (!T.b[i].used)
+		if (!T.b[i].e.used)
 			continue;
 		(void)tun_unroute(&T.b[i]);
 		memset(&T.b[i], 0, sizeof(T.b[i]));

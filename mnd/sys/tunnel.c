@@ -103,3 +103,43 @@ uint32_t tnl_inner_mtu(uint32_t link_mtu)
 		return TNL_MIN_MTU;
 	return link_mtu - TNL_OUTER_OVERHEAD;
 }
+
+struct tnl_entry *tnl_entry_find(void *table, size_t n, size_t size, const struct in6_addr *hoa)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct tnl_entry *e = (struct tnl_entry *)((char *)table + i * size);
+
+		if (e->used && memcmp(&e->hoa, hoa, sizeof(*hoa)) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+struct tnl_entry *tnl_entry_claim(void *table, size_t n, size_t size, const struct tnl_binding *b,
+				  int *err)
+{
+	struct tnl_entry *free_e = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		struct tnl_entry *e = (struct tnl_entry *)((char *)table + i * size);
+
+		if (e->used &&
+		    (e->slot == b->slot || memcmp(&e->hoa, &b->hoa, sizeof(b->hoa)) == 0)) {
+			*err = -EEXIST;
+			return NULL;
+		}
+		if (!e->used && !free_e)
+			free_e = e;
+	}
+	if (!free_e) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	memset(free_e, 0, size);
+	free_e->used = true;
+	free_e->hoa = b->hoa;
+	free_e->coa = b->coa;
+	free_e->dar = b->dar;
+	free_e->slot = b->slot;
+	return free_e;
+}

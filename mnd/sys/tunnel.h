@@ -10,6 +10,7 @@
 #define MN_SYS_TUNNEL_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,22 @@ struct tnl_binding {
 	unsigned int slot; /* small integer chosen by the caller: table and priority */
 	char dev[16];      /* set by the backend: the device carrying the tunnel */
 };
+
+/* What every backend keeps of a binding, as the first member of its own
+ * entry, so that one lookup and one allocation serve all three. */
+struct tnl_entry {
+	bool used;
+	struct in6_addr hoa, coa, dar;
+	unsigned int slot;
+};
+
+/* The entry for hoa in a backend's table (n entries of `size` bytes, each
+ * starting with a struct tnl_entry), or NULL. */
+struct tnl_entry *tnl_entry_find(void *table, size_t n, size_t size, const struct in6_addr *hoa);
+/* A free entry for b, zeroed, its tnl_entry filled in and marked used; NULL
+ * with *err = -EEXIST (the HoA or the slot is bound already) or -ENOSPC. */
+struct tnl_entry *tnl_entry_claim(void *table, size_t n, size_t size, const struct tnl_binding *b,
+				  int *err);
 
 struct tnl_backend {
 	const char *name;
