@@ -99,4 +99,16 @@ void mn_write_status(void);
 void mn_release(struct anchor *a, struct anchor *cur, uint64_t now);
 void mn_reschedule(void);
 
+/* mn-flows.c: the flow tracker */
+#define MN_RECHECK_RETRY_MS 1000  /* a failed dump is tried again after this */
+#define MN_RECHECK_SILENT_MS 3000 /* half-open connections end without an event */
+struct ctl_ops;
+struct sd_event;
+extern const struct ctl_ops mn_ctl_ops;
+/* Forget what the tracker knew of this anchor's sockets. */
+void mn_flows_clear(struct anchor *a);
+/* Dump the anchors marked in mn.recheck[] in delay_ms (or sooner if due). */
+void mn_recheck_schedule(unsigned int delay_ms);
+void mn_on_sock_destroy(void *user, const struct sd_event *e);
+
 #endif
