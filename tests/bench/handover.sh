@@ -92,16 +92,8 @@ line=$("$MND" --check | grep -E "^ *backend $BACKEND ")
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/mnd-bench-handover.XXXXXX)}
 mkdir -p "$OUT" || exit 1
 
-BG=()
 cleanup() {
-	local p
-	mnd_stop >/dev/null 2>&1
-	for p in "${BG[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	BG=()
-	mnd_stop_dars
+	mnd_teardown
 	tb_down
 }
 trap cleanup EXIT

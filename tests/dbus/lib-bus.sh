@@ -1,16 +1,19 @@
 # lib-bus.sh - a private system-type dbus-daemon for the tests.
-# bus_start DIR: start it with a permissive policy (any user may connect, own and call: what
-# is checked then is mnd's own authorization), listening on DIR/bus, a filesystem socket so
-# that every network namespace reaches it. Sets BUS_ADDR and BUS_PID and exports
-# DBUS_SYSTEM_BUS_ADDRESS. bus_stop: stop it.
+# bus_start: start it with a permissive policy (any user may connect, own and call: what is
+# checked then is mnd's own authorization), listening on BUSDIR/bus in a fresh directory that
+# everyone may enter (the unprivileged callers of the denial checks), a filesystem socket so
+# that every network namespace reaches it. Sets BUSDIR, BUS_ADDR and BUS_PID and exports
+# DBUS_SYSTEM_BUS_ADDRESS. bus_stop: stop it and remove BUSDIR.
 # shellcheck shell=bash
 
 BUS_PID=
 BUS_ADDR=
+BUSDIR=
 
 bus_start() {
-	local dir=$1 extra=${2:-}
-	mkdir -p "$dir"
+	local dir extra=${1:-}
+	BUSDIR=$(mktemp -d /tmp/mnd-bus.XXXXXX) || return 1
+	dir=$BUSDIR
 	chmod 755 "$dir"
 	cat >"$dir/bus.conf" <<-EOF
 		<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -37,8 +40,11 @@ bus_start() {
 }
 
 bus_stop() {
-	[[ -n $BUS_PID ]] || return 0
-	kill "$BUS_PID" 2>/dev/null
-	wait "$BUS_PID" 2>/dev/null
-	BUS_PID=
+	if [[ -n $BUS_PID ]]; then
+		kill "$BUS_PID" 2>/dev/null
+		wait "$BUS_PID" 2>/dev/null
+		BUS_PID=
+	fi
+	[[ -n $BUSDIR ]] && rm -rf "$BUSDIR"
+	BUSDIR=
 }

@@ -32,15 +32,9 @@ export TB_WAIT_TIMEOUT=${TB_WAIT_TIMEOUT:-8}
 
 . "$top_srcdir/tests/lib-check.sh"
 
-BG=()
-BUSDIR=
 cleanup() {
-	local p
-	mnd_stop >/dev/null 2>&1
-	for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
-	mnd_stop_dars
+	mnd_teardown
 	bus_stop
-	[[ -n $BUSDIR ]] && rm -rf "$BUSDIR"
 	if ((fail)) && [[ -n ${TB_RUN:-} ]]; then
 		echo "---- mnd.log (tail)"
 		tail -n 40 "$TB_RUN/mnd.log"
@@ -53,9 +47,7 @@ trap cleanup EXIT
 
 tb_up --dars 2 || exit 1
 for f in "$MND" "$MN_DAR"; do [[ -x $f ]] || { echo "not built: $f"; exit 1; }; done
-# Its own directory, readable by the unprivileged caller of the denial checks.
-BUSDIR=$(mktemp -d /tmp/mnd-bus.XXXXXX)
-bus_start "$BUSDIR" || { notok "private bus starts"; exit 1; }
+bus_start || { notok "private bus starts"; exit 1; }
 
 get() { $BUSPY get "$@"; }
 # is PATH IFACE PROP VALUE: the property has VALUE now

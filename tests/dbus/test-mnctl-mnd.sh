@@ -26,17 +26,11 @@ export TB_WAIT_TIMEOUT=${TB_WAIT_TIMEOUT:-8}
 
 . "$top_srcdir/tests/lib-check.sh"
 
-BG=()
-BUSDIR=
 MON=
 cleanup() {
-	local p
-	mnd_stop >/dev/null 2>&1
 	[[ -n $MON ]] && kill "$MON" 2>/dev/null
-	for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
-	mnd_stop_dars
+	mnd_teardown
 	bus_stop
-	[[ -n $BUSDIR ]] && rm -rf "$BUSDIR"
 	if ((fail)) && [[ -n ${TB_RUN:-} ]]; then
 		echo "---- mnd.log (tail)"
 		tail -n 30 "$TB_RUN/mnd.log"
@@ -49,8 +43,7 @@ trap cleanup EXIT
 
 tb_up --dars 3 || exit 1
 for f in "$MND" "$MN_DAR" "$MNCTL_BIN"; do [[ -x $f ]] || { echo "not built: $f"; exit 1; }; done
-BUSDIR=$(mktemp -d /tmp/mnd-bus.XXXXXX)
-bus_start "$BUSDIR" || { notok "private bus starts"; exit 1; }
+bus_start || { notok "private bus starts"; exit 1; }
 mnctl() { "$MNCTL_BIN" --bus-address "$BUS_ADDR" "$@"; }
 
 check "mnctl status before mnd runs: exit 8" sh -c \

@@ -33,17 +33,11 @@ export TB_WAIT_TIMEOUT=${TB_WAIT_TIMEOUT:-8}
 
 . "$top_srcdir/tests/lib-check.sh"
 
-BG=()
-BUSDIR=
 MOCK_PID=
 cleanup() {
-	local p
-	mnd_stop >/dev/null 2>&1
 	mock_stop
-	for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
-	mnd_stop_dars
+	mnd_teardown
 	bus_stop
-	[[ -n $BUSDIR ]] && rm -rf "$BUSDIR"
 	if ((fail)) && [[ -n ${TB_RUN:-} ]]; then
 		echo "---- mnd.log (tail)"
 		tail -n 40 "$TB_RUN/mnd.log"
@@ -142,8 +136,7 @@ for f in "$MND" "$MN_DAR"; do [[ -x $f ]] || { echo "not built: $f"; exit 1; }; 
 # Only mnd solicits from here on: the kernel's own RSs after link-up would be taken for
 # hints (mnd answers carrier changes with RSs of its own, not the kernel's).
 tb exec mn sysctl -qw net.ipv6.conf.eth0.router_solicitations=0
-BUSDIR=$(mktemp -d /tmp/mnd-nm.XXXXXX)
-bus_start "$BUSDIR" || { notok "private bus starts"; exit 1; }
+bus_start || { notok "private bus starts"; exit 1; }
 : >"$TB_RUN/mock.log"
 rs_listen || { notok "RS listener in DAR1's namespace"; exit 1; }
 mnd_start_dars tun || exit 1

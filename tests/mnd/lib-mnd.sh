@@ -47,6 +47,19 @@ _mnd_dar_up_or_gone() {
 	grep -sq 'mn-dar: ready' "$TB_RUN/dar$1.log" || ! kill -0 "${DAR_PIDS[$1]}" 2>/dev/null
 }
 
+# mnd_teardown: the common part of a test's cleanup: mnd, every process in BG, the DARs
+BG=()
+mnd_teardown() {
+	local p
+	mnd_stop >/dev/null 2>&1
+	for p in "${BG[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	BG=()
+	mnd_stop_dars
+}
+
 mnd_stop_dars() {
 	local p
 	for p in "${DAR_PIDS[@]}"; do

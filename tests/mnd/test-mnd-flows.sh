@@ -38,12 +38,9 @@ CG_ROOT=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
 CG_NAME=mnd-flows-$$
 CG_DIRS=()
 PUB=
-BG=()
 cleanup() {
-	local p d
-	mnd_stop >/dev/null 2>&1
-	for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
-	mnd_stop_dars
+	local d
+	mnd_teardown
 	if ((fail)) && [[ -n ${TB_RUN:-} ]]; then
 		echo "---- mnd.log (tail)"
 		tail -n 80 "$TB_RUN/mnd.log"

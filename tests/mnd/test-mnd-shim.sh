@@ -42,12 +42,8 @@ if nm -u "$SHIM" 2>/dev/null | grep -q __asan_; then
 	exit 77
 fi
 
-BG=()
 cleanup() {
-	local p
-	mnd_stop >/dev/null 2>&1
-	for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
-	mnd_stop_dars
+	mnd_teardown
 	if ((fail)) && [[ -n ${TB_RUN:-} ]]; then
 		echo "---- mnd.log (keep, release, ctl)"
 		grep -E ' (keep|release|ctl-request|handover-started|flow) ' "$TB_RUN/mnd.log" | tail -n 80

@@ -36,12 +36,8 @@ export TB_WAIT_TIMEOUT=${TB_WAIT_TIMEOUT:-8}
 
 . "$top_srcdir/tests/lib-check.sh"
 
-BG=()
 cleanup() {
-	local p
-	mnd_stop >/dev/null 2>&1
-	for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
-	mnd_stop_dars
+	mnd_teardown
 	if ((fail)) && [[ -n ${TB_RUN:-} ]]; then
 		echo "---- mnd.log (tail)"
 		tail -n 60 "$TB_RUN/mnd.log"
